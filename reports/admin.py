@@ -1,0 +1,20 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Target
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "kim_count", "note"]
+    search_fields = ["year", "note"]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.set_target(
+            year=form.cleaned_data["year"],
+            kim_count=form.cleaned_data["kim_count"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+        obj.pk = saved.pk

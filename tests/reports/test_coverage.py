@@ -1,0 +1,60 @@
+"""The figures of reports.coverage on a handful of rows built for each case."""
+
+import datetime
+
+from reports import coverage
+from reports.services import set_target
+from villages import services
+from villages.choices import KIMLevel
+
+from ..factories import DesaFactory, KecamatanFactory, KIMFactory
+
+D = datetime.date
+
+
+def test_figures_follow_the_timeline(user):
+    kecamatan = KecamatanFactory()
+    desa_a, desa_b, _desa_c = DesaFactory.create_batch(3, kecamatan=kecamatan)
+    empty = KecamatanFactory()
+    DesaFactory(kecamatan=empty)
+    first = KIMFactory(desa=desa_a, formed_on=D(2020, 1, 1))
+    KIMFactory(desa=desa_a, name="KIM Kedua", formed_on=D(2021, 1, 1))
+    late = KIMFactory(desa=desa_b, formed_on=D(2022, 1, 1))
+    services.record_status_change(
+        kim=first, effective_on=D(2021, 6, 1), by=user, level=KIMLevel.MANDIRI
+    )
+    services.record_status_change(kim=late, effective_on=D(2022, 6, 1), by=user, is_active=False)
+    set_target(year=2022, kim_count=5, by=user)
+
+    s = coverage.summary(D(2022, 3, 1))
+    assert (s.kim_formed, s.kim_active, s.desa_total, s.desa_covered) == (3, 3, 4, 2)
+    assert s.coverage_percent == 50.0
+    assert s.kecamatan_without_active_kim == 1
+    assert s.active_by_level == {"pemula": 2, "berkembang": 0, "mandiri": 1}
+    assert (s.target.year, s.target_missing) == (2022, 2)
+
+    s = coverage.summary(D(2022, 6, 1))
+    assert (s.kim_formed, s.kim_active, s.desa_covered) == (3, 2, 1)
+    assert s.coverage_percent == 25.0
+
+    s = coverage.summary(D(2019, 12, 31))
+    assert (s.kim_formed, s.kim_active, s.desa_covered, s.kim_mandiri) == (0, 0, 0, 0)
+    assert s.kecamatan_without_active_kim == 2
+    assert s.target.year == 2022  # the nearest later year with a target
+
+    assert coverage.summary(D(2023, 1, 1)).target is None
+
+
+def test_kecamatan_coverage_counts_do_not_multiply(user):
+    kecamatan = KecamatanFactory()
+    desa = DesaFactory.create_batch(4, kecamatan=kecamatan)
+    for i, d in enumerate(desa[:2]):
+        KIMFactory(desa=d, formed_on=D(2020, 1, 1))
+        KIMFactory(desa=d, name=f"KIM Lain {i}", formed_on=D(2020, 1, 1))
+    row = type(kecamatan).objects.with_coverage(D(2021, 1, 1)).get(pk=kecamatan.pk)
+    assert (row.desa_total, row.desa_covered, row.kim_formed, row.kim_active) == (4, 2, 4, 4)
+
+
+def test_coverage_percent_rounding():
+    assert coverage.coverage_percent(215, 390) == 55.1
+    assert coverage.coverage_percent(0, 0) == 0.0

@@ -1,0 +1,108 @@
+"""The services that write KIM: the timeline, the mirrored current status, the history."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from villages import services
+from villages.choices import KIMLevel
+from villages.models import KIM
+
+from ..factories import DesaFactory, KIMFactory
+
+D = datetime.date
+
+
+def test_register_opens_the_timeline_and_the_history(user):
+    kim = services.register_kim(
+        desa=DesaFactory(),
+        name="  KIM Maju  ",
+        formed_on=D(2021, 3, 4),
+        by=user,
+        member_count=12,
+        chair_name="Siti",
+    )
+    assert kim.name == "KIM Maju"
+    (opening,) = kim.status_changes.all()
+    assert (opening.effective_on, opening.level, opening.is_active, opening.recorded_by) == (
+        D(2021, 3, 4),
+        KIMLevel.PEMULA,
+        True,
+        user,
+    )
+    (record,) = kim.history.all()
+    assert (record.history_type, record.history_user) == ("+", user)
+
+
+def test_unknown_fields_are_a_programming_error(user):
+    with pytest.raises(TypeError):
+        services.register_kim(
+            desa=DesaFactory(), name="KIM", formed_on=D(2021, 1, 1), by=user, level_on="mandiri"
+        )
+
+
+def test_status_changes_keep_the_current_fields_in_step(user):
+    kim = KIMFactory(formed_on=D(2020, 1, 1), by=user)
+    services.record_status_change(
+        kim=kim, effective_on=D(2021, 1, 1), by=user, level=KIMLevel.BERKEMBANG
+    )
+    services.record_status_change(
+        kim=kim, effective_on=D(2023, 7, 1), by=user, is_active=False, note="Pengurus pindah"
+    )
+    kim.refresh_from_db()
+    assert (kim.level, kim.is_active, kim.inactive_since) == (
+        KIMLevel.BERKEMBANG,
+        False,
+        D(2023, 7, 1),
+    )
+    # A back-dated deactivation earlier than the first moves "inactive since" back.
+    services.record_status_change(kim=kim, effective_on=D(2022, 6, 1), by=user, is_active=False)
+    kim.refresh_from_db()
+    assert kim.inactive_since == D(2022, 6, 1)
+    services.record_status_change(
+        kim=kim, effective_on=D(2024, 2, 1), by=user, is_active=True, note="Dihidupkan kembali"
+    )
+    kim.refresh_from_db()
+    assert (kim.is_active, kim.inactive_since) == (True, None)
+    assert kim.status_changes.count() == 5
+    assert [h.history_user for h in kim.history.all()] == [user] * 5
+
+
+def test_status_as_of_a_date_reads_the_timeline(user):
+    kim = KIMFactory(formed_on=D(2020, 1, 1))
+    services.record_status_change(
+        kim=kim, effective_on=D(2021, 1, 1), by=user, level=KIMLevel.BERKEMBANG
+    )
+    services.record_status_change(kim=kim, effective_on=D(2023, 7, 1), by=user, is_active=False)
+
+    def on(day):
+        row = KIM.objects.with_status_on(day).get(pk=kim.pk)
+        return row.level_on, row.active_on
+
+    assert on(D(2019, 12, 31)) == (None, False)
+    assert on(D(2020, 1, 1)) == (KIMLevel.PEMULA, True)
+    assert on(D(2021, 1, 1)) == (KIMLevel.BERKEMBANG, True)
+    assert on(D(2023, 6, 30)) == (KIMLevel.BERKEMBANG, True)
+    assert on(D(2023, 7, 1)) == (KIMLevel.BERKEMBANG, False)
+    assert services.status_on(kim, D(2023, 7, 1)) == (KIMLevel.BERKEMBANG, False, D(2023, 7, 1))
+    assert KIM.objects.active_on(D(2023, 6, 30)).count() == 1
+    assert KIM.objects.active_on(D(2023, 7, 1)).count() == 0
+
+
+def test_update_kim_keeps_rules_and_moves_the_opening_entry(user):
+    kim = KIMFactory(formed_on=D(2020, 1, 1))
+    services.record_status_change(
+        kim=kim, effective_on=D(2021, 1, 1), by=user, level=KIMLevel.BERKEMBANG
+    )
+    services.update_kim(kim=kim, by=user, formed_on=D(2019, 6, 1), member_count=20)
+    kim.refresh_from_db()
+    assert kim.formed_on == D(2019, 6, 1)
+    assert kim.status_changes.first().effective_on == D(2019, 6, 1)
+    with pytest.raises(ValidationError, match="setelah perubahan status pertama"):
+        services.update_kim(kim=kim, by=user, formed_on=D(2021, 6, 1))
+    with pytest.raises(ValidationError, match="Jumlah anggota"):
+        services.update_kim(kim=kim, by=user, member_count=99)
+    kim.refresh_from_db()
+    assert (kim.formed_on, kim.member_count) == (D(2019, 6, 1), 20)
+    assert kim.history.first().history_user == user

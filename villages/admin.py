@@ -1,0 +1,113 @@
+"""Admin for the registry. KIM and status changes are written through the services, so the
+admin keeps the same rules and the same timeline as the rest of the application."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
+
+
+@admin.register(Provinsi)
+class ProvinsiAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Kabupaten)
+class KabupatenAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "provinsi"]
+    list_select_related = ["provinsi"]
+    search_fields = ["code", "name"]
+    list_filter = ["provinsi"]
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kabupaten"]
+    list_select_related = ["kabupaten"]
+    search_fields = ["code", "name"]
+    list_filter = ["kabupaten"]
+
+
+@admin.register(Desa)
+class DesaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "kecamatan"]
+    list_select_related = ["kecamatan"]
+    search_fields = ["code", "name", "kecamatan__name"]
+    list_filter = ["kind", "kecamatan"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = KIMStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["effective_on", "level", "is_active", "note", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KIM)
+class KIMAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "desa", "kecamatan", "formed_on", "level", "is_active", "is_demo"]
+    list_select_related = ["desa__kecamatan"]
+    search_fields = ["name", "desa__name", "desa__code", "desa__kecamatan__name"]
+    list_filter = ["level", "is_active", "is_demo", "desa__kecamatan"]
+    autocomplete_fields = ["desa"]
+    date_hierarchy = "formed_on"
+    readonly_fields = [
+        "level",
+        "is_active",
+        "inactive_since",
+        "is_demo",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [StatusChangeInline]
+
+    @admin.display(description=_("kecamatan"), ordering="desa__kecamatan__name")
+    def kecamatan(self, obj):
+        return obj.desa.kecamatan
+
+    def save_model(self, request, obj, form, change):
+        details = {
+            f: form.cleaned_data[f] for f in services.KIM_DETAIL_FIELDS if f in form.cleaned_data
+        }
+        identity = {f: form.cleaned_data[f] for f in ("desa", "name", "formed_on")}
+        if change:
+            saved = services.update_kim(kim=obj, by=request.user, **identity, **details)
+        else:
+            saved = services.register_kim(by=request.user, **identity, **details)
+        obj.pk = saved.pk
+
+
+@admin.register(KIMStatusChange)
+class KIMStatusChangeAdmin(admin.ModelAdmin):
+    """Entries are facts: added through the service, never edited or deleted here."""
+
+    list_display = ["kim", "effective_on", "level", "is_active", "recorded_by", "recorded_at"]
+    list_select_related = ["kim", "recorded_by"]
+    search_fields = ["kim__name", "kim__desa__name", "kim__desa__code", "note"]
+    list_filter = ["level", "is_active", "kim__desa__kecamatan"]
+    autocomplete_fields = ["kim"]
+    fields = ["kim", "effective_on", "level", "is_active", "note"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = services.record_status_change(
+            kim=form.cleaned_data["kim"],
+            effective_on=form.cleaned_data["effective_on"],
+            level=form.cleaned_data["level"],
+            is_active=form.cleaned_data["is_active"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+        obj.pk = saved.pk

@@ -1,0 +1,194 @@
+"""A deterministic, clearly labelled synthetic KIM history over the real wilayah of Kabupaten
+Malang, built to reproduce the figures Diskominfo published (see DESIGN.md section 1):
+
+- formed by 2019-12-31: 28; by 2022-12-31: 187; by 2023-06-25: 215 in exactly 30 kecamatan, none
+  in Wajak, Kasembon and Kalipare, all active that day, one at level Berdaya/Mandiri (KIM
+  Gubugklakah, Kecamatan Poncokusumo);
+- by 2025-09-24: 250 formed in all, 75 of them active, the rest deactivated on dated status
+  changes after 2023-06-25;
+- at most one KIM per desa; targets 2023: 240 and 2026: 390.
+
+Every KIM is flagged ``is_demo`` and every timeline entry says it is demo data. All writes go
+through the services, so the demo exercises the same rules as real data.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from reports.services import set_target
+
+from .choices import KIMLevel
+from .models import KIM, Desa
+from .services import record_status_change, register_kim
+
+SEED = 350700
+DEMO_NOTE = "Data demo (sintetis), bukan data resmi."
+
+# Published milestones: (date, KIM formed by then), and the formation window of each step.
+FORMATION_STEPS = [
+    (datetime.date(2017, 1, 1), datetime.date(2019, 12, 31), 28),
+    (datetime.date(2020, 1, 1), datetime.date(2022, 12, 31), 187 - 28),
+    (datetime.date(2023, 1, 1), datetime.date(2023, 6, 25), 215 - 187),
+    (datetime.date(2023, 6, 26), datetime.date(2025, 8, 31), 250 - 215),
+]
+SNAPSHOT_2023 = datetime.date(2023, 6, 25)
+SNAPSHOT_2025 = datetime.date(2025, 9, 24)
+ACTIVE_ON_2025 = 75
+# Kecamatan with no KIM on 2023-06-25 (published); the later drive forms some there.
+UNCOVERED_2023 = {"35.07.08": "Wajak", "35.07.28": "Kasembon", "35.07.11": "Kalipare"}
+LATE_IN_UNCOVERED = 8
+MANDIRI_DESA = "35.07.07.2016"  # Gubugklakah, Poncokusumo
+TARGETS = {2023: 240, 2026: 390}
+
+
+@dataclass
+class PlannedKIM:
+    desa: Desa
+    formed_on: datetime.date
+
+
+def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(days=rng.randint(0, (end - start).days))
+
+
+def plan(desa_list: list[Desa], rng: random.Random) -> list[PlannedKIM]:
+    """Choose a desa and a formation date for each of the 250 demo KIM, in formation order."""
+    eligible_2023 = [d for d in desa_list if d.kecamatan.code not in UNCOVERED_2023]
+    uncovered = [d for d in desa_list if d.kecamatan.code in UNCOVERED_2023]
+    mandiri = next(d for d in desa_list if d.code == MANDIRI_DESA)
+
+    # One desa in each of the 30 kecamatan first, so that all 30 have a KIM by mid-2023.
+    by_kecamatan: dict[str, list[Desa]] = {}
+    for desa in eligible_2023:
+        by_kecamatan.setdefault(desa.kecamatan.code, []).append(desa)
+    early = [mandiri] + [
+        rng.choice(group)
+        for code, group in sorted(by_kecamatan.items())
+        if code != mandiri.kecamatan.code
+    ]
+    rest = [d for d in eligible_2023 if d not in early]
+    rng.shuffle(rest)
+    spare = rest[215 - len(early) :]
+    early += rest[: 215 - len(early)]
+    # Gubugklakah stays first (formed 2017); the others spread over the three steps at random.
+    head, tail = early[:1], early[1:]
+    rng.shuffle(tail)
+    early = head + tail
+
+    late = rng.sample(uncovered, LATE_IN_UNCOVERED) + spare[: 35 - LATE_IN_UNCOVERED]
+    rng.shuffle(late)
+
+    planned, desa_iter = [], iter(early + late)
+    for start, end, count in FORMATION_STEPS:
+        dates = sorted(_random_date(rng, start, end) for _ in range(count))
+        planned += [PlannedKIM(next(desa_iter), formed_on) for formed_on in dates]
+    return planned
+
+
+@transaction.atomic
+def build(*, by=None, seed: int = SEED) -> list[KIM]:
+    """Create the demo KIM and their timelines; the caller has checked the database is ready."""
+    rng = random.Random(seed)
+    desa_list = list(Desa.objects.filter(code__startswith="35.07.").select_related("kecamatan"))
+    if len(desa_list) != 390:
+        raise ValueError("load_wilayah must load Kabupaten Malang (390 desa) first")
+
+    kims = []
+    for item in plan(desa_list, rng):
+        kims.append(
+            register_kim(
+                desa=item.desa,
+                name=f"KIM {item.desa.name}",
+                formed_on=item.formed_on,
+                by=by,
+                is_demo=True,
+                note=DEMO_NOTE,
+                member_count=rng.randint(5, 25),
+                sk_number=f"DEMO/{item.formed_on.year}/{len(kims) + 1:03d}",
+                sk_date=item.formed_on,
+                sk_issuer=f"Kepala Desa {item.desa.name}",
+            )
+        )
+    second_mandiri = _promote(kims, rng, by)
+    _deactivate(kims, rng, by, keep={kims[0].pk, second_mandiri.pk})
+    for year, count in TARGETS.items():
+        set_target(year=year, kim_count=count, by=by, note=DEMO_NOTE)
+    return kims
+
+
+def _promote(kims: list[KIM], rng: random.Random, by) -> KIM:
+    """Gubugklakah climbs to Berdaya/Mandiri by 2022; some others reach Berkembang; one more
+    KIM reaches Mandiri in 2024, after the mid-2023 snapshot. Returns that one."""
+    mandiri = kims[0]
+    record_status_change(
+        kim=mandiri,
+        effective_on=datetime.date(2019, 3, 1),
+        by=by,
+        level=KIMLevel.BERKEMBANG,
+        note=DEMO_NOTE,
+    )
+    record_status_change(
+        kim=mandiri,
+        effective_on=datetime.date(2022, 8, 17),
+        by=by,
+        level=KIMLevel.MANDIRI,
+        note=DEMO_NOTE,
+    )
+    formed_early = [k for k in kims[1:] if k.formed_on < datetime.date(2022, 1, 1)]
+    promoted = rng.sample(formed_early, 40)
+    for kim in promoted:
+        promoted_on = _random_date(
+            rng, kim.formed_on + datetime.timedelta(days=180), datetime.date(2023, 6, 1)
+        )
+        record_status_change(
+            kim=kim, effective_on=promoted_on, by=by, level=KIMLevel.BERKEMBANG, note=DEMO_NOTE
+        )
+    star = rng.choice(promoted)
+    record_status_change(
+        kim=star,
+        effective_on=datetime.date(2024, 10, 28),
+        by=by,
+        level=KIMLevel.MANDIRI,
+        note=DEMO_NOTE,
+    )
+    return star
+
+
+def _deactivate(kims: list[KIM], rng: random.Random, by, *, keep: set[int]) -> None:
+    """Leave exactly 75 KIM active on 2025-09-24 (``keep`` among them): deactivate the others on
+    dates between 2023-06-26 and that day; a few lapse and come back before it."""
+    first_day = SNAPSHOT_2023 + datetime.timedelta(days=1)
+    keep = set(keep)
+    # KIM formed in the last months are still active; the rest of the 75 are drawn at random.
+    keep |= {k.pk for k in kims if k.formed_on > datetime.date(2025, 3, 1)}
+    others = [k for k in kims if k.pk not in keep]
+    keep |= {k.pk for k in rng.sample(others, ACTIVE_ON_2025 - len(keep))}
+
+    for kim in kims:
+        start = max(first_day, kim.formed_on + datetime.timedelta(days=60))
+        if kim.pk in keep:
+            # One in ten of the survivors lapsed for a while and was revived.
+            if rng.random() < 0.1 and start < datetime.date(2024, 6, 1):
+                lapsed = _random_date(rng, start, datetime.date(2024, 6, 1))
+                revived = _random_date(
+                    rng,
+                    lapsed + datetime.timedelta(days=30),
+                    SNAPSHOT_2025 - datetime.timedelta(days=30),
+                )
+                record_status_change(
+                    kim=kim, effective_on=lapsed, by=by, is_active=False, note=DEMO_NOTE
+                )
+                record_status_change(
+                    kim=kim, effective_on=revived, by=by, is_active=True, note=DEMO_NOTE
+                )
+            continue
+        record_status_change(
+            kim=kim,
+            effective_on=_random_date(rng, start, SNAPSHOT_2025),
+            by=by,
+            is_active=False,
+            note=DEMO_NOTE,
+        )

@@ -1,0 +1,42 @@
+"""``manage.py load_demo``: the synthetic KIM history that reproduces the published figures."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from villages import demo
+from villages.models import KIM
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the deterministic, clearly labelled demo KIM history over Kabupaten Malang. "
+        "Refuses to run next to real (non-demo) KIM unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="run even though real KIM are registered"
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when any KIM is registered"
+        )
+
+    def handle(self, *args, force=False, if_empty=False, **options):
+        if if_empty and KIM.objects.exists():
+            self.stdout.write("KIM sudah ada; data demo tidak dimuat.")
+            return
+        real = KIM.objects.filter(is_demo=False).count()
+        if real and not force:
+            raise CommandError(
+                f"Basis data sudah berisi {real} KIM nyata; data demo tidak dimuat. "
+                "Gunakan --force bila memang ingin menambahkannya."
+            )
+        if KIM.objects.filter(is_demo=True).exists():
+            self.stdout.write("Data demo sudah dimuat; tidak ada yang diubah.")
+            return
+        try:
+            kims = demo.build()
+        except ValueError as exc:
+            raise CommandError(f"{exc}. Jalankan `manage.py load_wilayah` dahulu.") from exc
+        self.stdout.write(
+            self.style.SUCCESS(f"{len(kims)} KIM demo (data sintetis, bukan data resmi) dimuat.")
+        )

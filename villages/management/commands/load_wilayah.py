@@ -1,0 +1,47 @@
+"""``manage.py load_wilayah``: upsert provinsi, kabupaten, kecamatan and desa by official code."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from villages import wilayah
+
+DEFAULT_REGENCY = "35.07"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the official wilayah: the bundled Kabupaten Malang fixture, or with --source the "
+        "data/ folder of the idn-area-data npm package (a regency, a province, or everything)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--source", help="folder holding provinces/regencies/districts/villages.csv"
+        )
+        scope = parser.add_mutually_exclusive_group()
+        scope.add_argument("--regency", help="regency code, e.g. 35.07")
+        scope.add_argument("--province", help="province code, e.g. 35")
+        scope.add_argument("--all", action="store_true", help="every province (only with --source)")
+
+    def handle(self, *args, source=None, regency=None, province=None, all=False, **options):
+        if source is None:
+            if province or all or (regency and regency != DEFAULT_REGENCY):
+                raise CommandError(
+                    "Data bawaan hanya berisi Kabupaten Malang (35.07); "
+                    "gunakan --source untuk wilayah lain."
+                )
+            source, scope = settings.WILAYAH_FIXTURE_DIR, DEFAULT_REGENCY
+        else:
+            scope = None if all else (regency or province or DEFAULT_REGENCY)
+        try:
+            data = wilayah.read_source(source, scope=scope)
+        except wilayah.WilayahError as exc:
+            raise CommandError(f"{exc} Tidak ada data yang diubah.") from exc
+
+        results = wilayah.load(data, progress=lambda line: self.stdout.write(line))
+        for level, result in results.items():
+            self.stdout.write(
+                f"{level}: {result.created} baru, {result.updated} diperbarui, "
+                f"{result.unchanged} tetap"
+            )
+        self.stdout.write(self.style.SUCCESS(f"Wilayah {scope or 'seluruh Indonesia'} dimuat."))

@@ -1,0 +1,276 @@
+"""The registry: the wilayah (provinsi, kabupaten, kecamatan, desa) and the KIM formed in them.
+
+A KIM's level and whether it is active are facts with dates (``KIMStatusChange``), kept forever so
+that any figure can be computed as of a past date; the KIM row carries the current values only
+for fast lists, and ``villages.services`` keeps the two consistent.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import DesaKind, KIMLevel
+from .querysets import DesaQuerySet, KecamatanQuerySet, KIMQuerySet, StatusChangeQuerySet
+from .validators import (
+    MemberCountValidator,
+    desa_code_validator,
+    kecamatan_code_validator,
+    validate_not_in_future,
+)
+
+
+class Provinsi(models.Model):
+    """A province, as published by Kemendagri (code ``35`` is Jawa Timur)."""
+
+    code = models.CharField(_("kode"), max_length=2, unique=True)
+    name = models.CharField(_("nama"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("provinsi")
+        verbose_name_plural = _("provinsi")
+
+    def __str__(self):
+        return self.name
+
+
+class Kabupaten(models.Model):
+    """A regency or city (``35.07`` is Kabupaten Malang)."""
+
+    code = models.CharField(_("kode"), max_length=5, unique=True)
+    name = models.CharField(_("nama"), max_length=100)
+    provinsi = models.ForeignKey(
+        Provinsi, on_delete=models.PROTECT, related_name="kabupaten", verbose_name=_("provinsi")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kabupaten/kota")
+        verbose_name_plural = _("kabupaten/kota")
+
+    def __str__(self):
+        return self.name
+
+
+class Kecamatan(models.Model):
+    """A district (kecamatan), identified by its Kemendagri code, e.g. ``35.07.08`` (Wajak)."""
+
+    code = models.CharField(
+        _("kode"),
+        max_length=8,
+        unique=True,
+        validators=[kecamatan_code_validator],
+        error_messages={"unique": _("Sudah ada kecamatan dengan kode ini.")},
+    )
+    name = models.CharField(_("nama"), max_length=100)
+    kabupaten = models.ForeignKey(
+        Kabupaten, on_delete=models.PROTECT, related_name="kecamatan", verbose_name=_("kabupaten")
+    )
+
+    objects = KecamatanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+
+    def __str__(self):
+        return self.name
+
+
+class Desa(models.Model):
+    """A desa or kelurahan, identified by its Kemendagri code, e.g. ``35.07.07.2016``."""
+
+    code = models.CharField(
+        _("kode"),
+        max_length=13,
+        unique=True,
+        validators=[desa_code_validator],
+        error_messages={"unique": _("Sudah ada desa/kelurahan dengan kode ini.")},
+    )
+    name = models.CharField(_("nama"), max_length=100)
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, related_name="desa", verbose_name=_("kecamatan")
+    )
+    kind = models.CharField(_("jenis"), max_length=10, choices=DesaKind.choices)
+
+    objects = DesaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("desa/kelurahan")
+        verbose_name_plural = _("desa/kelurahan")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DesaKind.values),
+                name="desa_kind_valid",
+                violation_error_message=_("Jenis harus desa atau kelurahan."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class KIM(models.Model):
+    """A Kelompok Informasi Masyarakat formed in one desa.
+
+    ``level``, ``is_active`` and ``inactive_since`` mirror the latest entries of the KIM's status
+    timeline (``status_changes``); only ``villages.services`` writes them.
+    """
+
+    name = models.CharField(_("nama KIM"), max_length=150)
+    desa = models.ForeignKey(
+        Desa, on_delete=models.PROTECT, related_name="kims", verbose_name=_("desa/kelurahan")
+    )
+    formed_on = models.DateField(_("tanggal pembentukan"), validators=[validate_not_in_future])
+    level = models.CharField(
+        _("tingkat"), max_length=12, choices=KIMLevel.choices, default=KIMLevel.PEMULA
+    )
+    is_active = models.BooleanField(_("aktif"), default=True)
+    inactive_since = models.DateField(_("tidak aktif sejak"), null=True, blank=True)
+
+    sk_number = models.CharField(_("nomor SK"), max_length=100, blank=True)
+    sk_date = models.DateField(
+        _("tanggal SK"), null=True, blank=True, validators=[validate_not_in_future]
+    )
+    sk_issuer = models.CharField(_("penerbit SK"), max_length=150, blank=True)
+
+    chair_name = models.CharField(_("nama ketua"), max_length=100, blank=True)
+    chair_phone = models.CharField(_("telepon ketua"), max_length=20, blank=True)
+    secretary_name = models.CharField(_("nama sekretaris"), max_length=100, blank=True)
+    secretary_phone = models.CharField(_("telepon sekretaris"), max_length=20, blank=True)
+    treasurer_name = models.CharField(_("nama bendahara"), max_length=100, blank=True)
+    treasurer_phone = models.CharField(_("telepon bendahara"), max_length=20, blank=True)
+    member_count = models.PositiveSmallIntegerField(
+        _("jumlah anggota"), null=True, blank=True, validators=[MemberCountValidator()]
+    )
+
+    address = models.TextField(_("alamat sekretariat"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("situs web"), blank=True)
+    facebook = models.URLField(_("Facebook"), blank=True)
+    instagram = models.URLField(_("Instagram"), blank=True)
+    youtube = models.URLField(_("YouTube"), blank=True)
+
+    is_demo = models.BooleanField(
+        _("data demo"),
+        default=False,
+        help_text=_("Data sintetis dari `load_demo`, bukan data resmi."),
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("riwayat KIM"))
+    objects = KIMQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["desa__code", "name"]
+        verbose_name = _("KIM")
+        verbose_name_plural = _("KIM")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "desa",
+                name="kim_name_unique_in_desa",
+                violation_error_message=_("Sudah ada KIM dengan nama ini di desa/kelurahan ini."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="kim_name_not_blank",
+                violation_error_message=_("Nama KIM wajib diisi."),
+            ),
+            models.CheckConstraint(
+                condition=Q(member_count__isnull=True) | Q(member_count__gte=1),
+                name="kim_member_count_positive",
+                violation_error_message=_("Jumlah anggota minimal satu orang."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=True, inactive_since__isnull=True)
+                | Q(
+                    is_active=False,
+                    inactive_since__isnull=False,
+                    inactive_since__gte=F("formed_on"),
+                ),
+                name="kim_inactive_since_consistent",
+                violation_error_message=_(
+                    "KIM tidak aktif harus punya tanggal tidak aktif, tidak sebelum pembentukan."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=KIMLevel.values),
+                name="kim_level_valid",
+                violation_error_message=_("Tingkat KIM tidak dikenal."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:villages_kim_change", args=[self.pk])
+
+
+class KIMStatusChange(models.Model):
+    """One dated fact on a KIM's timeline: from ``effective_on`` its level and/or active flag is
+    as given. Registration records the first one (formation date, initial level, active); the
+    entries are never edited, so the state on any past date can be recomputed."""
+
+    kim = models.ForeignKey(
+        KIM, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("KIM")
+    )
+    effective_on = models.DateField(_("berlaku sejak"), validators=[validate_not_in_future])
+    level = models.CharField(_("tingkat baru"), max_length=12, choices=KIMLevel.choices, blank=True)
+    is_active = models.BooleanField(_("aktif"), null=True, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        verbose_name = _("perubahan status KIM")
+        verbose_name_plural = _("perubahan status KIM")
+        indexes = [models.Index(fields=["kim", "effective_on"], name="status_kim_effective_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(level="") | Q(is_active__isnull=False),
+                name="status_change_changes_something",
+                violation_error_message=_(
+                    "Perubahan status harus mengubah tingkat, status aktif, atau keduanya."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(level="") | Q(level__in=KIMLevel.values),
+                name="status_change_level_valid",
+                violation_error_message=_("Tingkat KIM tidak dikenal."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kim} @ {self.effective_on}"
+
+    def clean(self):
+        if self.kim_id and self.effective_on and self.effective_on < self.kim.formed_on:
+            raise ValidationError(
+                {
+                    "effective_on": _(
+                        "Perubahan status tidak boleh sebelum tanggal pembentukan KIM "
+                        "(%(formed_on)s)."
+                    )
+                    % {"formed_on": self.kim.formed_on.isoformat()}
+                }
+            )

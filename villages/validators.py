@@ -1,0 +1,45 @@
+"""Field validators whose limits come from settings or today's date, so they are checked by
+``full_clean`` in the services rather than frozen into a migration."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+kecamatan_code_validator = RegexValidator(
+    r"^\d{2}\.\d{2}\.\d{2}$",
+    _("Kode kecamatan harus berbentuk NN.NN.NN, misalnya 35.07.08."),
+)
+desa_code_validator = RegexValidator(
+    r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
+    _("Kode desa harus berbentuk NN.NN.NN.NNNN, misalnya 35.07.08.2001."),
+)
+
+
+def validate_not_in_future(value):
+    """A date of something that has already happened (formation, status change)."""
+    if value and value > timezone.localdate():
+        raise ValidationError(
+            _("Tanggal %(date)s belum terjadi; tanggal tidak boleh di masa depan."),
+            code="future_date",
+            params={"date": value.isoformat()},
+        )
+
+
+@deconstructible
+class MemberCountValidator:
+    """Member count between KIM_MEMBER_COUNT_MIN and KIM_MEMBER_COUNT_MAX, read at check time."""
+
+    def __call__(self, value):
+        low, high = settings.KIM_MEMBER_COUNT_MIN, settings.KIM_MEMBER_COUNT_MAX
+        if value is not None and not (low <= value <= high):
+            raise ValidationError(
+                _("Jumlah anggota harus antara %(min)d dan %(max)d orang."),
+                code="member_count",
+                params={"min": low, "max": high},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, MemberCountValidator)
