@@ -1,8 +1,29 @@
-"""Root URL configuration."""
+"""Root URL configuration. The contract names of DESIGN.md section 3 (``dashboard``, ``map``,
+``login``, ``logout``) live here; each app's pages sit under its namespace."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kimtracker.forms import LoginForm
+from reports.views import DashboardView, MapView
 
 urlpatterns = [
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("peta/", MapView.as_view(), name="map"),
+    path("", include("reports.urls")),
+    path("", include("villages.urls")),
+    path(
+        "akun/masuk/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("akun/keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    # The language switch works on the log-in page too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -1,18 +1,22 @@
 """Every coverage figure, defined once and computed as of a date.
 
 The dashboard, the lists, the map, the monthly reports and the exports all read their numbers
-from here, so they agree to the unit. A KIM counts from its formation date; it is active on a
-date when the latest entry of its status timeline on or before that date says so; a desa is
-covered when it has at least one KIM active on the date asked.
+from here (and from the queryset methods it names), so they agree to the unit. A KIM counts from
+its formation date; it is active on a date when the latest entry of its status timeline on or
+before that date says so; a desa is covered when it has at least one KIM active on the date
+asked. The per-kecamatan rows of ``Kecamatan.objects.with_coverage`` are the base of the totals.
 """
 
+import bisect
+import calendar
 import datetime
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db.models import Count
 
 from villages.choices import KIMLevel
-from villages.models import KIM, Desa, Kecamatan
+from villages.models import KIM, Kecamatan, KIMStatusChange
 
 from .models import Target
 
@@ -22,19 +26,10 @@ def coverage_percent(covered: int, total: int) -> float:
     return round(100 * covered / total, 1) if total else 0.0
 
 
-def kim_formed(on: datetime.date) -> int:
-    """KIM formed on or before ``on`` (whether still active or not)."""
-    return KIM.objects.formed_by(on).count()
-
-
-def kim_active(on: datetime.date) -> int:
-    """KIM formed by ``on`` and active on that day."""
-    return KIM.objects.active_on(on).count()
-
-
-def desa_covered(on: datetime.date) -> int:
-    """Desa/kelurahan with at least one KIM active on ``on``."""
-    return Desa.objects.filter(kims__in=KIM.objects.active_on(on)).distinct().count()
+def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
+    """Kecamatan annotated with their coverage on ``on`` (see ``with_coverage``), by code."""
+    queryset = Kecamatan.objects.all() if queryset is None else queryset
+    return list(queryset.with_coverage(on).order_by("code"))
 
 
 def active_by_level(on: datetime.date) -> dict[str, int]:
@@ -46,27 +41,61 @@ def active_by_level(on: datetime.date) -> dict[str, int]:
     return {level: counts.get(level, 0) for level in KIMLevel.values}
 
 
+def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
+    """The target of ``on``'s year, else of the nearest later year that has one."""
+    later = [t for t in targets if t.year >= on.year]
+    return min(later, key=lambda t: t.year) if later else None
+
+
 @dataclass(frozen=True)
 class Summary:
-    """The headline figures of one date."""
+    """The headline figures of one date, with the per-kecamatan rows they add up from."""
 
     on: datetime.date
-    kim_formed: int
-    kim_active: int
-    desa_total: int
-    desa_covered: int
-    kecamatan_total: int
-    kecamatan_without_active_kim: int
+    kecamatan: list[Kecamatan]
     active_by_level: dict[str, int]
-    target: Target | None
+    targets: list[Target] = field(default_factory=list)
+
+    @property
+    def kim_formed(self) -> int:
+        return sum(k.kim_formed for k in self.kecamatan)
+
+    @property
+    def kim_active(self) -> int:
+        return sum(k.kim_active for k in self.kecamatan)
+
+    @property
+    def desa_total(self) -> int:
+        return sum(k.desa_total for k in self.kecamatan)
+
+    @property
+    def desa_covered(self) -> int:
+        return sum(k.desa_covered for k in self.kecamatan)
 
     @property
     def coverage_percent(self) -> float:
         return coverage_percent(self.desa_covered, self.desa_total)
 
     @property
+    def kecamatan_total(self) -> int:
+        return len(self.kecamatan)
+
+    @property
+    def kecamatan_without_active(self) -> list[Kecamatan]:
+        """Kecamatan where no desa has an active KIM on the date."""
+        return [k for k in self.kecamatan if k.kim_active == 0]
+
+    @property
+    def kecamatan_without_active_kim(self) -> int:
+        return len(self.kecamatan_without_active)
+
+    @property
     def kim_mandiri(self) -> int:
         return self.active_by_level[KIMLevel.MANDIRI]
+
+    @property
+    def target(self) -> Target | None:
+        return target_for(self.on, self.targets)
 
     @property
     def target_missing(self) -> int | None:
@@ -77,15 +106,70 @@ class Summary:
 
 
 def summary(on: datetime.date) -> Summary:
-    """The headline figures as of ``on``."""
+    """The headline figures as of ``on``: three queries whatever the number of rows."""
     return Summary(
         on=on,
-        kim_formed=kim_formed(on),
-        kim_active=kim_active(on),
-        desa_total=Desa.objects.count(),
-        desa_covered=desa_covered(on),
-        kecamatan_total=Kecamatan.objects.count(),
-        kecamatan_without_active_kim=Kecamatan.objects.without_active_kim(on).count(),
+        kecamatan=kecamatan_rows(on),
         active_by_level=active_by_level(on),
-        target=Target.objects.for_year(on.year),
+        targets=list(Target.objects.all()),
     )
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """KIM formed (cumulative) and active at the end of each month, for the line chart."""
+
+    months: list[str]  # "YYYY-MM"
+    formed: list[int | None]
+    active: list[int | None]
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:
+    """Formed and active KIM at each month end from the first formation up to ``on`` (the last
+    month is taken on ``on`` itself, so it equals the cards), then empty months up to ``until``
+    (e.g. the end of the last target year). Two queries: formation dates and the active-flag
+    entries of the timeline, swept in order; the result agrees with ``KIM.objects.active_on``."""
+    formed_dates = sorted(KIM.objects.formed_by(on).values_list("formed_on", flat=True))
+    if not formed_dates:
+        return MonthlySeries([], [], [])
+    entries = (
+        KIMStatusChange.objects.filter(
+            effective_on__lte=on, is_active__isnull=False, kim__formed_on__lte=on
+        )
+        .order_by("kim_id", "effective_on", "id")
+        .values_list("kim_id", "effective_on", "is_active")
+    )
+    # Turn each KIM's entries into +1/-1 steps on the days its active flag really changes.
+    steps: dict[datetime.date, int] = defaultdict(int)
+    current_kim, active = None, False
+    for kim_id, effective_on, is_active in entries.iterator(chunk_size=5000):
+        if kim_id != current_kim:
+            current_kim, active = kim_id, False
+        if is_active != active:
+            steps[effective_on] += 1 if is_active else -1
+            active = is_active
+    step_days = sorted(steps)
+    running, cumulative = 0, []
+    for day in step_days:
+        running += steps[day]
+        cumulative.append(running)
+
+    months, formed, active_counts = [], [], []
+    year, month = formed_dates[0].year, formed_dates[0].month
+    last = max(until or on, on)
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        point = min(_month_end(year, month), on)
+        if (year, month) <= (on.year, on.month):
+            formed.append(bisect.bisect_right(formed_dates, point))
+            i = bisect.bisect_right(step_days, point)
+            active_counts.append(cumulative[i - 1] if i else 0)
+        else:
+            formed.append(None)
+            active_counts.append(None)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return MonthlySeries(months, formed, active_counts)

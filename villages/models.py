@@ -71,6 +71,12 @@ class Kecamatan(models.Model):
     kabupaten = models.ForeignKey(
         Kabupaten, on_delete=models.PROTECT, related_name="kecamatan", verbose_name=_("kabupaten")
     )
+    boundary = models.JSONField(
+        _("batas wilayah"),
+        null=True,
+        blank=True,
+        help_text=_("Geometri GeoJSON (EPSG:4326), disederhanakan oleh `import_boundaries`."),
+    )
 
     objects = KecamatanQuerySet.as_manager()
 
@@ -81,6 +87,9 @@ class Kecamatan(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:kecamatan_detail", args=[self.code])
 
 
 class Desa(models.Model):
@@ -98,6 +107,12 @@ class Desa(models.Model):
         Kecamatan, on_delete=models.PROTECT, related_name="desa", verbose_name=_("kecamatan")
     )
     kind = models.CharField(_("jenis"), max_length=10, choices=DesaKind.choices)
+    boundary = models.JSONField(
+        _("batas wilayah"),
+        null=True,
+        blank=True,
+        help_text=_("Geometri GeoJSON (EPSG:4326), disederhanakan oleh `import_boundaries`."),
+    )
 
     objects = DesaQuerySet.as_manager()
 
@@ -115,6 +130,9 @@ class Desa(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:desa_detail", args=[self.code])
 
 
 class KIM(models.Model):
@@ -213,7 +231,7 @@ class KIM(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("admin:villages_kim_change", args=[self.pk])
+        return reverse("villages:kim_detail", args=[self.pk])
 
 
 class KIMStatusChange(models.Model):

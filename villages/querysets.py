@@ -4,8 +4,36 @@
 import datetime
 
 from django.db import models
-from django.db.models import BooleanField, CharField, Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+
+
+def _count(queryset, group_by: str):
+    """A correlated COUNT subquery: ``queryset`` is filtered on ``OuterRef("pk")`` through
+    ``group_by``; 0 when nothing matches."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _percent(part: str, whole: str):
+    """``part`` as a percentage of ``whole`` in SQL (for sorting; display rounds in Python)."""
+    return Case(
+        When(**{whole: 0}, then=Value(0.0)),
+        default=Cast(part, FloatField()) * 100.0 / Cast(whole, FloatField()),
+        output_field=FloatField(),
+    )
 
 
 class StatusChangeQuerySet(models.QuerySet):
@@ -57,47 +85,30 @@ class DesaQuerySet(models.QuerySet):
         active on ``on``). A desa is covered when it has an active KIM on the date asked."""
         from .models import KIM
 
-        formed = (
-            KIM.objects.filter(desa=OuterRef("pk"))
-            .formed_by(on)
-            .order_by()
-            .values("desa")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return self.annotate(
-            kim_formed=Coalesce(Subquery(formed), 0),
+            kim_formed=_count(KIM.objects.filter(desa=OuterRef("pk")).formed_by(on), "desa"),
             is_covered=Exists(KIM.objects.filter(desa=OuterRef("pk")).active_on(on)),
         )
 
 
 class KecamatanQuerySet(models.QuerySet):
     def with_coverage(self, on: datetime.date):
-        """Annotate each kecamatan with ``desa_total``, ``desa_covered`` (desa with an active KIM
-        on ``on``), ``kim_formed`` and ``kim_active`` as of ``on``. Each count is its own
-        subquery so that no two joins multiply each other."""
+        """Annotate each kecamatan with ``desa_total``, ``desa_covered`` (desa with a KIM active
+        on ``on``), ``coverage`` (percent), ``kim_formed`` and ``kim_active`` as of ``on``. Each
+        count is its own subquery, so no two joins multiply each other; one query in all."""
         from .models import KIM, Desa
 
-        def count_of(queryset):
-            return Coalesce(
-                Subquery(
-                    queryset.order_by().values("kecamatan_ref").annotate(n=Count("pk")).values("n")
-                ),
-                0,
-            )
-
-        desa = Desa.objects.filter(kecamatan=OuterRef("pk")).annotate(
-            kecamatan_ref=models.F("kecamatan")
-        )
-        covered = desa.filter(Exists(KIM.objects.filter(desa=OuterRef("pk")).active_on(on)))
-        kims = KIM.objects.filter(desa__kecamatan=OuterRef("pk")).annotate(
-            kecamatan_ref=models.F("desa__kecamatan")
-        )
+        desa = Desa.objects.filter(kecamatan=OuterRef("pk"))
+        kims = KIM.objects.filter(desa__kecamatan=OuterRef("pk"))
         return self.annotate(
-            desa_total=count_of(desa),
-            desa_covered=count_of(covered),
-            kim_formed=count_of(kims.formed_by(on)),
-            kim_active=count_of(kims.active_on(on)),
+            desa_total=_count(desa, "kecamatan"),
+            desa_covered=_count(
+                desa.filter(Exists(KIM.objects.filter(desa=OuterRef("pk")).active_on(on))),
+                "kecamatan",
+            ),
+            kim_formed=_count(kims.formed_by(on), "desa__kecamatan"),
+            kim_active=_count(kims.active_on(on), "desa__kecamatan"),
+            coverage=_percent("desa_covered", "desa_total"),
         )
 
     def without_active_kim(self, on: datetime.date):

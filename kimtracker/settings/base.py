@@ -34,10 +34,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kimtracker.middleware.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a logged-in user; the log-in page is marked login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -57,6 +59,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.context_processors.demo_notice",
             ],
         },
     },
@@ -90,6 +93,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["kimtracker.formats"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
@@ -110,5 +114,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Limits on a KIM's member count; the office may change them without a code change.
 KIM_MEMBER_COUNT_MIN = env.int("KIM_MEMBER_COUNT_MIN", default=3)
 KIM_MEMBER_COUNT_MAX = env.int("KIM_MEMBER_COUNT_MAX", default=30)
+# Tiles under the coverage map; needs the internet, so an intranet sets it empty. The map works
+# without it (boundaries only).
+KIM_MAP_TILE_URL = env("KIM_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 # The bundled wilayah fixture loaded by `load_wilayah` without --source.
 WILAYAH_FIXTURE_DIR = BASE_DIR / "fixtures" / "wilayah-35.07"
+# Vendor JS/CSS from the CDN (SRI-pinned, local fallback); intranets without internet set it false.
+KIM_ASSETS_FROM_CDN = env.bool("KIM_ASSETS_FROM_CDN", default=True)

@@ -11,3 +11,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+KIM_MAP_TILE_URL = ""
+# Tests do not reach the internet; a test that needs the CDN tags turns it on with `settings`.
+KIM_ASSETS_FROM_CDN = False
+# Serve static files from the app folders, without a collectstatic run.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -2,21 +2,25 @@
 
 import datetime
 
+import pytest
+
 from reports import coverage
 from reports.services import set_target
 from villages import services
 from villages.choices import KIMLevel
+from villages.models import KIM, Desa
 
 from ..factories import DesaFactory, KecamatanFactory, KIMFactory
 
 D = datetime.date
 
 
-def test_figures_follow_the_timeline(user):
+@pytest.fixture
+def history(user):
+    """Two kecamatan (4 desa); three KIM, one promoted to Mandiri, one deactivated."""
     kecamatan = KecamatanFactory()
     desa_a, desa_b, _desa_c = DesaFactory.create_batch(3, kecamatan=kecamatan)
-    empty = KecamatanFactory()
-    DesaFactory(kecamatan=empty)
+    DesaFactory(kecamatan=KecamatanFactory())
     first = KIMFactory(desa=desa_a, formed_on=D(2020, 1, 1))
     KIMFactory(desa=desa_a, name="KIM Kedua", formed_on=D(2021, 1, 1))
     late = KIMFactory(desa=desa_b, formed_on=D(2022, 1, 1))
@@ -26,6 +30,8 @@ def test_figures_follow_the_timeline(user):
     services.record_status_change(kim=late, effective_on=D(2022, 6, 1), by=user, is_active=False)
     set_target(year=2022, kim_count=5, by=user)
 
+
+def test_figures_follow_the_timeline(history):
     s = coverage.summary(D(2022, 3, 1))
     assert (s.kim_formed, s.kim_active, s.desa_total, s.desa_covered) == (3, 3, 4, 2)
     assert s.coverage_percent == 50.0
@@ -45,6 +51,14 @@ def test_figures_follow_the_timeline(user):
     assert coverage.summary(D(2023, 1, 1)).target is None
 
 
+def test_totals_agree_with_direct_counts(history):
+    for on in (D(2020, 6, 1), D(2021, 12, 31), D(2022, 6, 1), D(2024, 1, 1)):
+        s = coverage.summary(on)
+        assert s.kim_formed == KIM.objects.formed_by(on).count()
+        assert s.kim_active == KIM.objects.active_on(on).count()
+        assert s.desa_covered == Desa.objects.with_coverage(on).filter(is_covered=True).count()
+
+
 def test_kecamatan_coverage_counts_do_not_multiply(user):
     kecamatan = KecamatanFactory()
     desa = DesaFactory.create_batch(4, kecamatan=kecamatan)
@@ -53,6 +67,27 @@ def test_kecamatan_coverage_counts_do_not_multiply(user):
         KIMFactory(desa=d, name=f"KIM Lain {i}", formed_on=D(2020, 1, 1))
     row = type(kecamatan).objects.with_coverage(D(2021, 1, 1)).get(pk=kecamatan.pk)
     assert (row.desa_total, row.desa_covered, row.kim_formed, row.kim_active) == (4, 2, 4, 4)
+    assert row.coverage == 50.0
+
+
+def test_monthly_series_agrees_with_the_cards_at_every_month_end(demo):
+    on = D(2025, 9, 24)
+    series = coverage.monthly_series(on, until=D(2026, 12, 31))
+    assert series.months[0] == "2017-01"
+    assert series.months[-1] == "2026-12"
+    index = series.months.index("2025-09")
+    assert (series.formed[index], series.active[index]) == (250, 75)
+    assert series.formed[index + 1] is None
+    for month in ("2019-12", "2022-12", "2023-06", "2024-02", "2025-01"):
+        i = series.months.index(month)
+        year, m = map(int, month.split("-"))
+        end = coverage._month_end(year, m)
+        assert series.formed[i] == KIM.objects.formed_by(end).count()
+        assert series.active[i] == KIM.objects.active_on(end).count()
+
+
+def test_monthly_series_is_empty_without_kim(db):
+    assert coverage.monthly_series(D(2024, 1, 1)).months == []
 
 
 def test_coverage_percent_rounding():

@@ -22,12 +22,13 @@ D = datetime.date
     [(D(2019, 12, 31), 28), (D(2022, 12, 31), 187), (D(2023, 6, 25), 215), (D(2025, 9, 24), 250)],
 )
 def test_kim_formed_by_each_published_date(demo, on, formed):
-    assert coverage.kim_formed(on) == formed
+    assert coverage.summary(on).kim_formed == formed
+    assert KIM.objects.formed_by(on).count() == formed
 
 
 def test_mid_2023_snapshot(demo):
     on = D(2023, 6, 25)
-    assert coverage.kim_active(on) == 215
+    assert coverage.summary(on).kim_active == 215
     with_kim = Kecamatan.objects.filter(desa__kims__in=KIM.objects.formed_by(on)).distinct()
     assert with_kim.count() == 30
     without = Kecamatan.objects.exclude(pk__in=with_kim)
@@ -43,7 +44,8 @@ def test_mid_2023_snapshot(demo):
 def test_september_2025_snapshot(demo):
     on = D(2025, 9, 24)
     assert KIM.objects.count() == 250
-    assert coverage.kim_active(on) == 75
+    assert coverage.summary(on).kim_active == 75
+    assert KIM.objects.active_on(on).count() == 75
     # The 175 others were deactivated by dated status changes between mid-2023 and that day.
     deactivations = KIMStatusChange.objects.filter(is_active=False)
     assert deactivations.exclude(effective_on__range=(D(2023, 6, 26), on)).count() == 0

@@ -1,0 +1,593 @@
+"""Server-side timing of KIM Tracker's pages at three data scales.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/pages.py [--scale malang|jatim|national] [--database-url URL]
+                                    [--runs 20] [--output FILE] [--json FILE] [--explain FILE]
+                                    [--reuse] [--drop] [--wilayah-source DIR]
+
+What a run does:
+
+1. Creates a fresh database (default ``postgres://postgres@127.0.0.1:5432/kimtracker_bench_<scale>``,
+   dropped and recreated; an ``sqlite:///`` URL deletes and recreates the file), sets
+   ``DATABASE_URL`` and ``DJANGO_SETTINGS_MODULE=kimtracker.settings.local``, and migrates.
+2. Loads the data of the scale:
+
+   - ``malang``: the bundled Kabupaten Malang fixture (33 kecamatan, 390 desa) and ``load_demo``
+     (250 demo KIM);
+   - ``jatim``: ``load_wilayah --province 35`` from the ``idn-area-data`` package (about 8,500
+     desa) and Malang's demo;
+   - ``national``: ``load_wilayah --all`` (about 83,700 desa, 7,200 kecamatan), Malang's demo, and
+     a deterministic synthetic history (``random.Random(SYNTHETIC_SEED)``) over every other desa:
+     about 45% get one KIM formed between 2015 and 2025, about 55% of those are deactivated later
+     (a few revive), about a quarter are promoted to Berkembang and a few of those to
+     Berdaya/Mandiri. Rows are written with ``bulk_create`` in batches, bench only: real data
+     goes through ``villages.services``. Every synthetic KIM is flagged ``is_demo``.
+
+   The package is read from ``--wilayah-source`` (its ``package/data`` folder) or fetched once
+   with ``npm pack idn-area-data@3.1.2`` into a cache under the system temp folder. On PostgreSQL
+   the tables are then ``VACUUM ANALYZE``d, as autovacuum would do on a live database.
+3. Logs a superuser in with ``django.test.Client.force_login``, requests each page once to warm
+   caches, then ``--runs`` times, recording per page: median and p95 (nearest rank) of the server
+   time (``time.perf_counter`` around ``client.get``), the median time spent in SQL, the number
+   of queries (``CaptureQueriesContext``) and the response size. A page stops early after
+   ``--max-seconds`` once it has three runs, so the slow exports do not hold the run for long.
+4. Prints a Markdown table (``--output FILE`` writes it too; ``--json FILE`` the raw figures;
+   ``--explain FILE`` the EXPLAIN ANALYZE plan of each page's slowest query, PostgreSQL only).
+
+``--reuse`` skips steps 1 and 2 and measures the database as it is (to compare a code change on
+the same data); ``--drop`` drops the database (or deletes the SQLite file) at the end.
+The figures are those of the test client in one process: no web server, no network, one
+persistent database connection; with ``kimtracker.settings.local`` (``DEBUG`` on, as there).
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = ("malang", "jatim", "national")
+PACKAGE = "idn-area-data@3.1.2"
+MALANG = "35.07"
+# The same kecamatan, desa and KIM are measured at every scale: Poncokusumo and Gubugklakah,
+# whose demo KIM has the longest timeline and history.
+KECAMATAN_CODE = "35.07.07"
+DESA_CODE = "35.07.07.2016"
+PAST_DATE = "2023-06-25"
+
+SYNTHETIC_SEED = 20260101
+SYNTHETIC_NOTE = "Data sintetis benchmark, bukan data resmi."
+BATCH_SIZE = 5000
+COVERED_SHARE = 0.45
+DEACTIVATED_SHARE = 0.55
+REVIVED_SHARE = 0.08
+PROMOTED_SHARE = 0.25
+MANDIRI_SHARE = 0.10
+FIRST_FORMED = datetime.date(2015, 1, 1)
+LAST_FORMED = datetime.date(2025, 12, 31)
+LAST_EVENT = datetime.date(2026, 6, 30)
+# Relative number of KIM formed in each year from 2015: formation accelerates, then levels off.
+YEAR_WEIGHTS = [1, 1, 2, 3, 4, 5, 6, 7, 8, 8, 7]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=SCALES, default="malang")
+    parser.add_argument(
+        "--database-url",
+        help="default postgres://postgres@127.0.0.1:5432/kimtracker_bench_<scale>",
+    )
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per page")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=120.0,
+        help="stop timing a page after this many seconds once it has 3 runs",
+    )
+    parser.add_argument("--output", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--json", type=Path, help="write the raw figures here as JSON")
+    parser.add_argument(
+        "--explain", type=Path, help="write EXPLAIN ANALYZE of each page's slowest query here"
+    )
+    parser.add_argument(
+        "--wilayah-source", type=Path, help="the package/data folder of idn-area-data"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the existing database; no reset, no load"
+    )
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    args = parser.parse_args(argv)
+    args.database_url = (
+        args.database_url or f"postgres://postgres@127.0.0.1:5432/kimtracker_bench_{args.scale}"
+    )
+    return args
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def _server_connection(config: dict):
+    """A psycopg2 connection to the server's ``postgres`` database, for CREATE/DROP DATABASE."""
+    import psycopg2
+
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def reset_database(config: dict, *, create: bool = True) -> None:
+    """Drop the bench database (PostgreSQL) or delete its file (SQLite); create it again."""
+    if "sqlite" in config["ENGINE"]:
+        path = Path(config["NAME"])
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    if "postgresql" not in config["ENGINE"]:
+        raise SystemExit(f"unsupported database engine {config['ENGINE']}")
+    from psycopg2 import sql
+
+    name = sql.Identifier(config["NAME"])
+    connection = _server_connection(config)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            if create:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    finally:
+        connection.close()
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def wilayah_source(given: Path | None) -> Path:
+    """The ``data`` folder of idn-area-data: the one given, else a cached ``npm pack``."""
+    if given:
+        return given
+    cache = Path(tempfile.gettempdir()) / "kimtracker-bench" / PACKAGE.replace("@", "-")
+    data = cache / "package" / "data"
+    if not (data / "villages.csv").is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        log(f"fetching {PACKAGE} with npm pack into {cache}")
+        if not shutil.which("npm"):
+            raise SystemExit("npm is needed to fetch idn-area-data; or give --wilayah-source")
+        result = subprocess.run(
+            ["npm", "pack", PACKAGE, "--silent"],
+            cwd=cache,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        with tarfile.open(cache / result.stdout.strip().splitlines()[-1]) as archive:
+            archive.extractall(cache, filter="data")
+    return data
+
+
+def load_data(scale: str, source: Path | None) -> dict[str, float]:
+    """Load the wilayah and KIM of ``scale``; return the seconds each step took."""
+    from django.core.management import call_command
+
+    timings = {}
+
+    def step(label, function, *args, **kwargs):
+        log(f"{label} ...")
+        started = time.perf_counter()
+        function(*args, **kwargs)
+        timings[label] = time.perf_counter() - started
+        log(f"{label}: {timings[label]:.1f} s")
+
+    if scale == "malang":
+        step("load_wilayah", call_command, "load_wilayah", stdout=sys.stderr)
+    else:
+        scope = {"province": "35"} if scale == "jatim" else {"all": True}
+        step(
+            "load_wilayah",
+            call_command,
+            "load_wilayah",
+            source=str(wilayah_source(source)),
+            stdout=sys.stderr,
+            **scope,
+        )
+    step("load_demo", call_command, "load_demo", stdout=sys.stderr)
+    if scale == "national":
+        step("synthetic KIM", build_synthetic, exclude_prefix=f"{MALANG}.")
+    return timings
+
+
+def _random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _formation_date(rng: random.Random) -> datetime.date:
+    year = rng.choices(range(FIRST_FORMED.year, LAST_FORMED.year + 1), YEAR_WEIGHTS)[0]
+    return _random_date(rng, datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+
+def plan_timeline(rng: random.Random, last_event: datetime.date):
+    """A formation date and the later status entries ``(date, level, is_active)`` of one
+    synthetic KIM, in date order; plus its current level, active flag and inactive-since."""
+    formed_on = _formation_date(rng)
+    events = []
+    level, active, inactive_since = "pemula", True, None
+    deactivated_on = None
+    if rng.random() < DEACTIVATED_SHARE and formed_on + datetime.timedelta(days=90) < last_event:
+        deactivated_on = _random_date(rng, formed_on + datetime.timedelta(days=90), last_event)
+    promote_until = deactivated_on or last_event
+    if rng.random() < PROMOTED_SHARE and formed_on + datetime.timedelta(days=180) < promote_until:
+        promoted_on = _random_date(rng, formed_on + datetime.timedelta(days=180), promote_until)
+        events.append((promoted_on, "berkembang", None))
+        level = "berkembang"
+        if (
+            rng.random() < MANDIRI_SHARE
+            and promoted_on + datetime.timedelta(days=365) < promote_until
+        ):
+            mandiri_on = _random_date(
+                rng, promoted_on + datetime.timedelta(days=365), promote_until
+            )
+            events.append((mandiri_on, "mandiri", None))
+            level = "mandiri"
+    if deactivated_on:
+        events.append((deactivated_on, "", False))
+        active, inactive_since = False, deactivated_on
+        if (
+            rng.random() < REVIVED_SHARE
+            and deactivated_on + datetime.timedelta(days=60) < last_event
+        ):
+            revived_on = _random_date(rng, deactivated_on + datetime.timedelta(days=60), last_event)
+            events.append((revived_on, "", True))
+            active, inactive_since = True, None
+    return formed_on, events, level, active, inactive_since
+
+
+def build_synthetic(*, exclude_prefix: str) -> None:
+    """Synthetic KIM and their timelines over every desa outside ``exclude_prefix`` (Malang
+    keeps its demo), with bulk_create in batches. Deterministic for a given seed and data."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from villages.models import KIM, Desa, KIMStatusChange
+
+    rng = random.Random(SYNTHETIC_SEED)
+    last_event = min(LAST_EVENT, timezone.localdate())
+    desa_rows = list(
+        Desa.objects.exclude(code__startswith=exclude_prefix)
+        .order_by("code")
+        .values_list("id", "code", "name")
+    )
+    kim_total = change_total = 0
+    with transaction.atomic():
+        for start in range(0, len(desa_rows), BATCH_SIZE):
+            kims, timelines = [], []
+            for desa_id, code, name in desa_rows[start : start + BATCH_SIZE]:
+                if rng.random() >= COVERED_SHARE:
+                    continue
+                formed_on, events, level, active, inactive_since = plan_timeline(rng, last_event)
+                kims.append(
+                    KIM(
+                        desa_id=desa_id,
+                        name=f"KIM {name}",
+                        formed_on=formed_on,
+                        level=level,
+                        is_active=active,
+                        inactive_since=inactive_since,
+                        member_count=rng.randint(5, 25),
+                        sk_number=f"SINTETIS/{formed_on.year}/{code}",
+                        sk_date=formed_on,
+                        sk_issuer=f"Kepala Desa {name}",
+                        is_demo=True,
+                    )
+                )
+                timelines.append((formed_on, events))
+            KIM.objects.bulk_create(kims)
+            changes = []
+            for kim, (formed_on, events) in zip(kims, timelines, strict=True):
+                changes.append(
+                    KIMStatusChange(
+                        kim_id=kim.pk,
+                        effective_on=formed_on,
+                        level="pemula",
+                        is_active=True,
+                        note=SYNTHETIC_NOTE,
+                    )
+                )
+                changes += [
+                    KIMStatusChange(
+                        kim_id=kim.pk,
+                        effective_on=day,
+                        level=level,
+                        is_active=is_active,
+                        note=SYNTHETIC_NOTE,
+                    )
+                    for day, level, is_active in events
+                ]
+            KIMStatusChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
+            kim_total += len(kims)
+            change_total += len(changes)
+            done = min(start + BATCH_SIZE, len(desa_rows))
+            log(f"synthetic: {done:,} of {len(desa_rows):,} desa, {kim_total:,} KIM")
+    log(f"synthetic: {kim_total:,} KIM, {change_total:,} status changes")
+
+
+def analyze() -> None:
+    """Fresh planner statistics and visibility map after the bulk load (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def pages() -> list[tuple[str, str]]:
+    """(label, URL) of every measured page, for the same kecamatan, desa and KIM at each scale."""
+    from django.urls import reverse
+
+    from villages.models import KIM
+
+    kim = KIM.objects.filter(desa__code=DESA_CODE).order_by("pk").first()
+    if kim is None:
+        raise SystemExit(f"no KIM in desa {DESA_CODE}: is the demo loaded?")
+    return [
+        ("dashboard", reverse("dashboard")),
+        (f"dashboard {PAST_DATE}", f"{reverse('dashboard')}?tanggal={PAST_DATE}"),
+        ("map", reverse("map")),
+        ("map data (GeoJSON)", reverse("reports:map_data")),
+        ("kecamatan list", reverse("villages:kecamatan_list")),
+        ("kecamatan detail", reverse("villages:kecamatan_detail", args=[KECAMATAN_CODE])),
+        ("desa list", reverse("villages:desa_list")),
+        ("desa tanpa KIM", reverse("villages:desa_uncovered")),
+        ("desa detail", reverse("villages:desa_detail", args=[DESA_CODE])),
+        ("KIM list", reverse("villages:kim_list")),
+        ("KIM detail", reverse("villages:kim_detail", args=[kim.pk])),
+        ("desa tanpa KIM, CSV", f"{reverse('villages:desa_uncovered')}?_export=csv"),
+    ]
+
+
+def _body(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least ``share`` of values at or
+    below it (p95 of 20 runs is the 19th fastest)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(round(share * len(ordered), 9)))
+    return ordered[rank - 1]
+
+
+class QueryTimer:
+    """An execute wrapper timing every query with ``perf_counter`` (Django's own log rounds
+    each query to the millisecond)."""
+
+    def __init__(self):
+        self.durations: list[float] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.durations.append(time.perf_counter() - started)
+
+
+def measure(runs: int, max_seconds: float) -> list[dict]:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # What django.test's set-up does for the test client's host, without its instrumentation.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    user, _created = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+
+    results = []
+    for label, url in pages():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{label} {url}: HTTP {response.status_code}")
+        _body(response)
+        times, sql_times, queries, size = [], [], 0, 0
+        slowest_ms, slowest_sql = 0.0, ""
+        started = time.perf_counter()
+        for _run in range(runs):
+            timer = QueryTimer()
+            with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+                t0 = time.perf_counter()
+                response = client.get(url)
+                size = len(_body(response))
+                times.append(time.perf_counter() - t0)
+            queries = len(captured.captured_queries)
+            sql_times.append(sum(timer.durations))
+            for duration, query in zip(timer.durations, captured.captured_queries, strict=True):
+                if duration * 1000 > slowest_ms:
+                    slowest_ms, slowest_sql = duration * 1000, query["sql"]
+            if len(times) >= 3 and time.perf_counter() - started > max_seconds:
+                break
+        row = {
+            "page": label,
+            "url": url,
+            "runs": len(times),
+            "median_ms": statistics.median(times) * 1000,
+            "p95_ms": percentile(times, 0.95) * 1000,
+            "sql_median_ms": statistics.median(sql_times) * 1000,
+            "queries": queries,
+            "bytes": size,
+            "slowest_query_ms": slowest_ms,
+            "slowest_query": slowest_sql,
+        }
+        results.append(row)
+        log(
+            f"{label}: median {row['median_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, "
+            f"SQL {row['sql_median_ms']:.1f} ms, {queries} queries, {size:,} bytes"
+        )
+    return results
+
+
+def counts() -> dict[str, int]:
+    from villages.models import KIM, Desa, Kecamatan, KIMStatusChange
+
+    return {
+        "kecamatan": Kecamatan.objects.count(),
+        "desa": Desa.objects.count(),
+        "kim": KIM.objects.count(),
+        "kim_active": KIM.objects.filter(is_active=True).count(),
+        "status_changes": KIMStatusChange.objects.count(),
+    }
+
+
+def environment() -> dict[str, str]:
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            version = f"PostgreSQL {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            version = f"SQLite {cursor.fetchone()[0]}"
+    return {
+        "database": version,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "cpus": str(os.cpu_count()),
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def explain(results: list[dict], path: Path) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each page's slowest query into ``path`` (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        log("--explain needs PostgreSQL; skipped")
+        return
+    parts = []
+    with connection.cursor() as cursor:
+        for row in results:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + row["slowest_query"])
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            parts.append(
+                f"## {row['page']} ({row['slowest_query_ms']:.1f} ms)\n\n"
+                f"```sql\n{row['slowest_query']}\n```\n\n```\n{plan}\n```\n"
+            )
+    path.write_text("\n".join(parts), encoding="utf-8")
+    log(f"plans written to {path}")
+
+
+def markdown(scale: str, info: dict, data: dict, loads: dict, results: list[dict]) -> str:
+    lines = [
+        f"### Scale `{scale}`: {info['database']}",
+        "",
+        f"{data['kecamatan']:,} kecamatan, {data['desa']:,} desa, {data['kim']:,} KIM "
+        f"({data['kim_active']:,} active today), {data['status_changes']:,} status changes. "
+        f"Django {info['django']}, Python {info['python']}, {info['cpus']} CPUs, {info['date']}.",
+    ]
+    if loads:
+        lines.append(
+            "Load: "
+            + ", ".join(f"{label} {seconds:.0f} s" for label, seconds in loads.items())
+            + "."
+        )
+    lines += [
+        "",
+        "| page | runs | median ms | p95 ms | SQL ms (median) | queries | size |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in results:
+        lines.append(
+            f"| {row['page']} (`{row['url']}`) | {row['runs']} | {row['median_ms']:.1f} | "
+            f"{row['p95_ms']:.1f} | {row['sql_median_ms']:.1f} | {row['queries']} | "
+            f"{_size(row['bytes'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:,.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kimtracker.settings.local"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    config = connection.settings_dict
+    loads = {}
+    if not args.reuse:
+        log(f"resetting {config['ENGINE'].rsplit('.', 1)[-1]} database {config['NAME']}")
+        reset_database(config)
+    call_command("migrate", verbosity=0, interactive=False)
+    if not args.reuse:
+        loads = load_data(args.scale, args.wilayah_source)
+        started = time.perf_counter()
+        analyze()
+        loads["VACUUM ANALYZE"] = time.perf_counter() - started
+
+    data, info = counts(), environment()
+    results = measure(args.runs, args.max_seconds)
+    table = markdown(args.scale, info, data, loads, results)
+    print(table)
+    if args.output:
+        args.output.write_text(table, encoding="utf-8")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "scale": args.scale,
+                    "environment": info,
+                    "data": data,
+                    "load_seconds": loads,
+                    "pages": results,
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+    if args.explain:
+        explain(results, args.explain)
+    if args.drop:
+        connection.close()
+        reset_database(config, create=False)
+        log(f"dropped {config['NAME']}")
+
+
+if __name__ == "__main__":
+    main()

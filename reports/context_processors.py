@@ -1,0 +1,11 @@
+"""Template context shared by every page."""
+
+from django.utils.functional import SimpleLazyObject
+
+from villages.models import KIM
+
+
+def demo_notice(request):
+    """``has_demo_data``: the base layout warns that the figures include synthetic demo KIM
+    (one cheap EXISTS query, run only when a template asks)."""
+    return {"has_demo_data": SimpleLazyObject(KIM.objects.filter(is_demo=True).exists)}

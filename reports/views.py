@@ -1,0 +1,138 @@
+"""The analysis pages: dashboard and coverage map. Their figures come from ``reports.coverage``;
+chart and map data reach the scripts through ``json_script`` or a JSON endpoint."""
+
+import datetime
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from villages.choices import KIMLevel
+from villages.models import Desa, Kecamatan
+
+from . import bands, coverage
+from .asof import AsOfMixin
+
+
+def _with_date(url: str, as_of: datetime.date) -> str:
+    return f"{url}?{urlencode({'tanggal': as_of.isoformat()})}"
+
+
+class DashboardView(AsOfMixin, TemplateView):
+    template_name = "reports/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        summary = coverage.summary(self.as_of)
+        last_target = max((t.year for t in summary.targets), default=self.as_of.year)
+        series = coverage.monthly_series(
+            self.as_of, until=datetime.date(max(last_target, self.as_of.year), 12, 31)
+        )
+        ranked = sorted(summary.kecamatan, key=lambda k: (-k.coverage, k.name))
+        return super().get_context_data(
+            summary=summary,
+            levels=[(KIMLevel(level).label, n) for level, n in summary.active_by_level.items()],
+            line_chart={
+                "months": series.months,
+                "formed": series.formed,
+                "active": series.active,
+                "targets": [
+                    {"month": f"{t.year}-12", "count": t.kim_count} for t in summary.targets
+                ],
+            },
+            bar_chart=[
+                {
+                    "name": k.name,
+                    "coverage": coverage.coverage_percent(k.desa_covered, k.desa_total),
+                    "url": _with_date(k.get_absolute_url(), self.as_of),
+                }
+                for k in ranked
+            ],
+            **kwargs,
+        )
+
+
+class MapView(AsOfMixin, TemplateView):
+    """Kecamatan (and desa, where imported) coloured by coverage. Without boundaries it says how
+    to import them and shows kecamatan tiles instead: never invented geography."""
+
+    template_name = "reports/map.html"
+
+    def get_context_data(self, **kwargs):
+        has_kecamatan = Kecamatan.objects.filter(boundary__isnull=False).exists()
+        context = {
+            "has_boundaries": has_kecamatan,
+            "legend": bands.legend(),
+        }
+        if has_kecamatan:
+            context.update(
+                has_desa_boundaries=Desa.objects.filter(boundary__isnull=False).exists(),
+                tile_url=settings.KIM_MAP_TILE_URL,
+                data_url=_with_date(reverse("reports:map_data"), self.as_of),
+                map_texts={
+                    "legend": _("Cakupan desa"),
+                    "coverage": _("Cakupan"),
+                    "desa": _("Desa dengan KIM aktif"),
+                    "kim_active": _("KIM aktif"),
+                    "kim_formed": _("KIM dibentuk"),
+                    "kecamatan": _("Kecamatan"),
+                    "desa_layer": _("Desa/kelurahan"),
+                },
+            )
+        else:
+            tiles = coverage.kecamatan_rows(self.as_of)
+            for k in tiles:
+                k.coverage_percent = coverage.coverage_percent(k.desa_covered, k.desa_total)
+                k.band_color = bands.band_color(k.coverage_percent)
+            context["tiles"] = tiles
+        return super().get_context_data(**context, **kwargs)
+
+
+class MapDataView(AsOfMixin, View):
+    """GeoJSON FeatureCollection of the kecamatan (``?tingkat=desa``: desa) that have a boundary,
+    with their coverage figures on the as-of date as properties."""
+
+    def get(self, request):
+        if request.GET.get("tingkat") == "desa":
+            rows = (
+                Desa.objects.filter(boundary__isnull=False)
+                .with_coverage(self.as_of)
+                .order_by("code")
+            )
+            features = [
+                self._feature(d, covered=int(d.is_covered), total=1, kim_formed=d.kim_formed)
+                for d in rows
+            ]
+        else:
+            rows = coverage.kecamatan_rows(
+                self.as_of, Kecamatan.objects.filter(boundary__isnull=False)
+            )
+            features = [
+                self._feature(
+                    k,
+                    covered=k.desa_covered,
+                    total=k.desa_total,
+                    kim_formed=k.kim_formed,
+                    kim_active=k.kim_active,
+                )
+                for k in rows
+            ]
+        return JsonResponse({"type": "FeatureCollection", "features": features})
+
+    def _feature(self, row, *, covered, total, **figures):
+        return {
+            "type": "Feature",
+            "geometry": row.boundary,
+            "properties": {
+                "code": row.code,
+                "name": row.name,
+                "desa_total": total,
+                "desa_covered": covered,
+                "coverage": coverage.coverage_percent(covered, total),
+                "url": _with_date(row.get_absolute_url(), self.as_of),
+                **figures,
+            },
+        }

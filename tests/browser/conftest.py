@@ -1,0 +1,65 @@
+"""Real Chromium (Debian's package) driven by Playwright against the live test server.
+
+Without /usr/bin/chromium these tests skip, unless KIM_REQUIRE_BROWSER=1 (set by .ci/run),
+where they must run."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("KIM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "uji-peramban-2026"
+
+# Playwright's sync API runs an event loop in this thread; Django's live server tests then
+# touch the database from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        if os.environ.get("KIM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM}, and KIM_REQUIRE_BROWSER=1")
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def officer(transactional_db, django_user_model):
+    return django_user_model.objects.create_user("staf", password=PASSWORD)
+
+
+@pytest.fixture
+def logged_in(page, live_server, officer):
+    """Log in through the log-in form, as a user does."""
+    page.goto(f"{live_server.url}/akun/masuk/")
+    page.fill("#id_username", "staf")
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]:has-text('Masuk')")
+    page.wait_for_url(f"{live_server.url}/")
+    return page

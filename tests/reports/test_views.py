@@ -1,0 +1,147 @@
+"""The dashboard and the map as staff use them: figures as of a date, charts' data, queries."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from villages.models import Kecamatan
+
+from ..pages import number, text_of
+
+MID_2023, SEPT_2025 = "2023-06-25", "2025-09-24"
+
+
+def get(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def chart_data(html, element_id):
+    match = re.search(
+        rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S
+    )
+    return json.loads(match.group(1))
+
+
+def test_pages_need_a_login(client, db):
+    for name in ("dashboard", "map", "reports:map_data"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_dashboard_mid_2023(staff_client, demo):
+    html = get(staff_client, reverse("dashboard"), tanggal=MID_2023)
+    assert number(text_of(html, 'data-card="kim-formed"')) == 215
+    assert number(text_of(html, 'data-card="kim-active"')) == 215
+    assert number(text_of(html, 'data-card="desa-covered"')) == 215
+    assert "55,1%" in html
+    assert number(text_of(html, 'data-card="kecamatan-without"')) == 3
+    assert number(text_of(html, 'data-card="kim-mandiri"')) == 1
+    assert number(text_of(html, 'data-card="target"')) == 240
+    assert "kurang 25 KIM" in html
+    assert "Target akhir 2023" in html
+    without = html[html.index("data-kecamatan-without") :]
+    without = without[: without.index("</table>")]
+    assert re.findall(r">(Wajak|Kasembon|Kalipare)</a>", without) == [
+        "Wajak",
+        "Kalipare",
+        "Kasembon",
+    ]
+    assert ">13</a>" in without  # Wajak's 13 desa
+    assert "Per tanggal 25 Juni 2023" in html
+
+
+def test_dashboard_september_2025(staff_client, demo):
+    html = get(staff_client, reverse("dashboard"), tanggal=SEPT_2025)
+    assert number(text_of(html, 'data-card="kim-formed"')) == 250
+    assert number(text_of(html, 'data-card="kim-active"')) == 75
+    assert "Target akhir 2026" in html
+    assert number(text_of(html, 'data-card="target"')) == 390
+
+
+def test_dashboard_chart_data(staff_client, demo):
+    html = get(staff_client, reverse("dashboard"), tanggal=MID_2023)
+    line = chart_data(html, "line-chart-data")
+    i = line["months"].index("2023-06")
+    assert (line["formed"][i], line["active"][i]) == (215, 215)
+    assert line["months"][-1] == "2026-12"
+    assert {"month": "2023-12", "count": 240} in line["targets"]
+    bars = chart_data(html, "bar-chart-data")
+    assert len(bars) == 33
+    assert [b["coverage"] for b in bars] == sorted((b["coverage"] for b in bars), reverse=True)
+    assert {b["name"] for b in bars[-3:]} == {"Wajak", "Kasembon", "Kalipare"}
+    wajak = next(b for b in bars if b["name"] == "Wajak")
+    assert wajak["url"] == "/kecamatan/35.07.08/?tanggal=2023-06-25"
+
+
+def test_dashboard_without_data_or_target(staff_client, malang):
+    html = get(staff_client, reverse("dashboard"))
+    assert number(text_of(html, 'data-card="kim-formed"')) == 0
+    assert "Belum ada target" in html
+
+
+def test_bad_or_future_date_falls_back_to_today_with_a_message(staff_client, demo):
+    html = get(staff_client, reverse("dashboard"), tanggal="25-06-2023x")
+    assert "Tanggal tidak dapat dipakai" in html
+    assert "Per hari ini" in html
+    html = get(staff_client, reverse("dashboard"), tanggal="2999-01-01")
+    assert "tidak boleh di masa depan" in html
+
+
+@pytest.mark.parametrize("tanggal", [None, MID_2023])
+def test_dashboard_query_count_is_fixed(staff_client, demo, django_assert_max_num_queries, tanggal):
+    with django_assert_max_num_queries(8):
+        get(staff_client, reverse("dashboard"), **({"tanggal": tanggal} if tanggal else {}))
+
+
+def square(lon, lat, size=0.05):
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_map_without_boundaries_shows_tiles_and_how_to_import(
+    staff_client, demo, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        html = get(staff_client, reverse("map"), tanggal=MID_2023)
+    assert "data-no-boundaries" in html
+    assert "import_boundaries" in html
+    assert "coverage-map" not in html
+    assert len(re.findall(r'class="coverage-tile"', html)) == 33
+    assert 'href="/kecamatan/35.07.08/?tanggal=2023-06-25" data-code="35.07.08"' in html
+
+
+def test_map_with_boundaries(staff_client, demo, django_assert_max_num_queries):
+    Kecamatan.objects.filter(code="35.07.08").update(boundary=square(112.7, -8.1))
+    Kecamatan.objects.filter(code="35.07.07").update(boundary=square(112.8, -8.0))
+    with django_assert_max_num_queries(8):
+        html = get(staff_client, reverse("map"), tanggal=MID_2023)
+    assert 'id="coverage-map"' in html
+    assert "map-legend-data" in html
+    with django_assert_max_num_queries(6):
+        data = json.loads(get(staff_client, reverse("reports:map_data"), tanggal=MID_2023))
+    features = {f["properties"]["code"]: f for f in data["features"]}
+    assert set(features) == {"35.07.07", "35.07.08"}
+    wajak = features["35.07.08"]["properties"]
+    assert (wajak["name"], wajak["desa_covered"], wajak["desa_total"], wajak["coverage"]) == (
+        "Wajak",
+        0,
+        13,
+        0.0,
+    )
+    assert wajak["url"] == "/kecamatan/35.07.08/?tanggal=2023-06-25"
+    assert features["35.07.07"]["geometry"] == square(112.8, -8.0)
+    # Desa layer: only desa with an imported boundary.
+    from villages.models import Desa
+
+    Desa.objects.filter(code="35.07.07.2016").update(boundary=square(112.8, -8.0, 0.01))
+    data = json.loads(
+        get(staff_client, reverse("reports:map_data"), tanggal=MID_2023, tingkat="desa")
+    )
+    (feature,) = data["features"]
+    assert feature["properties"]["name"] == "Gubugklakah"
+    assert feature["properties"]["desa_covered"] == 1

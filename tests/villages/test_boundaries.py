@@ -1,0 +1,484 @@
+"""import_boundaries: reading GeoJSON, matching features to wilayah, simplifying geometries.
+
+The polygons are generated here (noisy circles around Kabupaten Malang), not real boundaries:
+what matters is their vertex count and roughness, so simplification has something to remove.
+"""
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from django.core.management import CommandError, call_command
+from shapely.geometry import shape
+
+from tests.factories import DesaFactory, KecamatanFactory
+from villages import boundaries
+from villages.models import Desa, Kecamatan
+
+LON, LAT = 112.6, -8.1
+UTM_49S = "urn:ogc:def:crs:EPSG::32749"
+
+
+def noisy_ring(lon=LON, lat=LAT, *, radius=0.02, vertices=300, seed=0) -> list[list[float]]:
+    """A closed ring of ``vertices`` points around (lon, lat): a circle with a few slow waves and
+    a random walk on its radius, rough at every scale like a surveyed boundary. Star-shaped, so
+    always a valid polygon."""
+    rng = np.random.default_rng(seed)
+    angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    waves = sum(np.sin(k * angles + rng.uniform(0, 2 * np.pi)) / k for k in range(2, 7)) * 0.1
+    walk = np.cumsum(rng.normal(0, 1, vertices))
+    walk -= np.linspace(0, walk[-1], vertices)
+    r = radius * (1 + waves + 0.004 * walk)
+    ring = np.c_[lon + r * np.cos(angles), lat + r * np.sin(angles)].tolist()
+    return [*ring, ring[0]]
+
+
+def polygon(**kwargs) -> dict:
+    return {"type": "Polygon", "coordinates": [noisy_ring(**kwargs)]}
+
+
+def feature(geometry=None, **properties) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": geometry or polygon()}
+
+
+def collection(*features, **extra) -> dict:
+    return {"type": "FeatureCollection", **extra, "features": list(features)}
+
+
+def write(path: Path, data) -> Path:
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_boundaries", *[str(arg) for arg in args], stdout=out)
+    return out.getvalue()
+
+
+def assert_nothing_stored():
+    assert not Kecamatan.objects.filter(boundary__isnull=False).exists()
+    assert not Desa.objects.filter(boundary__isnull=False).exists()
+
+
+def vertices(geometry: dict) -> int:
+    return shapely.get_num_coordinates(shape(geometry))
+
+
+@pytest.fixture
+def wajak(db):
+    return KecamatanFactory(code="35.07.08", name="Wajak")
+
+
+@pytest.fixture
+def pakis(db):
+    return KecamatanFactory(code="35.07.19", name="Pakis")
+
+
+@pytest.fixture
+def sukoanyar(wajak, pakis):
+    """Two desa of the same name in different kecamatan, as Kabupaten Malang has."""
+    return (
+        DesaFactory(kecamatan=wajak, code="35.07.08.2001", name="Sukoanyar"),
+        DesaFactory(kecamatan=pakis, code="35.07.19.2005", name="SUKOANYAR"),
+    )
+
+
+# Matching
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("kode", "35.07.08"), ("KD_KEC", "350708"), ("KDCPUM", 350708), ("id", 350708.0)],
+)
+def test_kecamatan_matched_by_code_dotted_or_not(tmp_path, wajak, key, value):
+    path = write(tmp_path / "kec.geojson", collection(feature(**{key: value, "nama": "x"})))
+
+    result = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert result.matched == result.updated == ["35.07.08"]
+    assert result.unmatched == result.ambiguous == []
+    wajak.refresh_from_db()
+    assert wajak.boundary["type"] == "Polygon"
+    assert shape(wajak.boundary).is_valid
+
+
+def test_desa_matched_by_undotted_code(tmp_path, sukoanyar):
+    path = write(tmp_path / "desa.geojson", collection(feature(KDEPUM="3507192005")))
+
+    result = boundaries.import_boundaries(path, level="desa")
+
+    assert result.matched == ["35.07.19.2005"]
+    assert Desa.objects.get(code="35.07.19.2005").boundary is not None
+    assert Desa.objects.get(code="35.07.08.2001").boundary is None
+
+
+def test_code_wins_over_name(tmp_path, wajak, pakis):
+    path = write(tmp_path / "kec.geojson", collection(feature(kode="35.07.19", nama="Wajak")))
+
+    assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.19"]
+
+
+def test_unknown_code_falls_back_to_name(tmp_path, wajak):
+    # BPS numbers kecamatan differently from Kemendagri; a code we do not hold is no verdict.
+    path = write(tmp_path / "kec.geojson", collection(feature(kode="3507080", nama="WAJAK")))
+
+    assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.08"]
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("WADMKC", "Kecamatan Wajak"),
+        ("nama", "Kec. WAJAK"),
+        ("name", "  wajak  "),
+        ("Nama_Kec", "KEC.WAJAK"),
+    ],
+)
+def test_kecamatan_matched_by_name_without_prefix(tmp_path, wajak, key, name):
+    path = write(tmp_path / "kec.geojson", collection(feature(**{key: name})))
+
+    result = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert result.matched == ["35.07.08"]
+
+
+def test_name_ignores_spaces_and_punctuation(tmp_path, db):
+    KecamatanFactory(code="35.07.10", name="Sumberpucung")
+    path = write(tmp_path / "kec.geojson", collection(feature(WADMKC="Sumber Pucung")))
+
+    assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.10"]
+
+
+def test_code_and_name_fields_given_on_the_command_line(tmp_path, wajak, pakis):
+    path = write(
+        tmp_path / "kec.geojson",
+        collection(
+            feature(KODE_WILAYAH="35.07.08", kode="35.07.19"),
+            feature(polygon(lon=112.8), LABEL="Pakis", nama="Wajak"),
+        ),
+    )
+
+    result = boundaries.import_boundaries(
+        path, level="kecamatan", code_field="kode_wilayah", name_field="LABEL"
+    )
+
+    assert result.matched == ["35.07.08", "35.07.19"]
+
+
+def test_unmatched_feature_is_reported_and_not_stored(tmp_path, wajak):
+    path = write(
+        tmp_path / "kec.geojson",
+        collection(feature(nama="Wajak"), feature(polygon(lon=112.8), nama="Kecamatan Atlantis")),
+    )
+
+    output = run(path, "--level", "kecamatan")
+
+    assert "cocok: 1, tidak cocok: 1, ambigu: 0" in output
+    assert "Kecamatan Atlantis (kec.geojson, fitur 2)" in output
+    assert Kecamatan.objects.filter(boundary__isnull=False).count() == 1
+
+
+def test_same_desa_name_in_two_kecamatan_is_ambiguous(tmp_path, sukoanyar):
+    path = write(tmp_path / "desa.geojson", collection(feature(nama="Desa Sukoanyar")))
+
+    result = boundaries.import_boundaries(path, level="desa")
+
+    assert result.matched == []
+    assert result.ambiguous == [
+        ("Desa Sukoanyar (desa.geojson, fitur 1)", ["35.07.08.2001", "35.07.19.2005"])
+    ]
+    assert_nothing_stored()
+    assert "ambigu: 1" in run(path, "--level", "desa")
+
+
+@pytest.mark.parametrize(
+    "hint", [{"WADMKC": "Kecamatan Pakis"}, {"kecamatan": "PAKIS"}, {"KDCPUM": "350719"}]
+)
+def test_kecamatan_property_settles_a_shared_desa_name(tmp_path, sukoanyar, hint):
+    path = write(tmp_path / "desa.geojson", collection(feature(WADMKD="Sukoanyar", **hint)))
+
+    assert boundaries.import_boundaries(path, level="desa").matched == ["35.07.19.2005"]
+
+
+def test_desa_in_another_kecamatan_is_not_matched_by_name(tmp_path, sukoanyar):
+    DesaFactory(kecamatan=sukoanyar[0].kecamatan, code="35.07.08.2002", name="Bringin")
+    path = write(tmp_path / "desa.geojson", collection(feature(NAMOBJ="Bringin", WADMKC="Tumpang")))
+
+    result = boundaries.import_boundaries(path, level="desa")
+
+    assert result.matched == []
+    assert len(result.unmatched) == 1
+
+
+# Input formats
+
+
+def test_folder_of_single_feature_files(tmp_path, wajak, pakis, sukoanyar):
+    folder = tmp_path / "batas"
+    folder.mkdir()
+    write(folder / "wajak.geojson", feature(kode="35.07.08"))
+    write(folder / "pakis.JSON", feature(polygon(lon=112.8), nama="Pakis"))
+    write(folder / "desa.geojson", collection(feature(polygon(lon=112.9), kode="35.07.19")))
+    write(folder / "README.txt", "not GeoJSON, and not read")
+
+    output = run(folder, "--level", "kecamatan")
+
+    assert "cocok: 2, tidak cocok: 0, ambigu: 0" in output
+    assert set(Kecamatan.objects.filter(boundary__isnull=False).values_list("code", flat=True)) == {
+        "35.07.08",
+        "35.07.19",
+    }
+
+
+def test_single_feature_file(tmp_path, wajak):
+    path = write(tmp_path / "wajak.geojson", feature(kode="35.07.08"))
+
+    assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.08"]
+
+
+@pytest.mark.parametrize(
+    "crs",
+    [
+        "urn:ogc:def:crs:OGC:1.3:CRS84",
+        "EPSG:4326",
+        "urn:ogc:def:crs:EPSG::4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+    ],
+)
+def test_lonlat_crs_member_is_accepted(tmp_path, wajak, crs):
+    data = collection(feature(kode="35.07.08"), crs={"type": "name", "properties": {"name": crs}})
+    path = write(tmp_path / "kec.geojson", data)
+
+    assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.08"]
+
+
+def test_features_of_one_area_are_merged(tmp_path, wajak):
+    path = write(
+        tmp_path / "kec.geojson",
+        collection(
+            feature(polygon(seed=1), kode="35.07.08"),
+            feature(polygon(lon=LON + 0.1, seed=2), nama="Wajak"),
+        ),
+    )
+
+    result = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert result.matched == ["35.07.08"]
+    wajak.refresh_from_db()
+    assert wajak.boundary["type"] == "MultiPolygon"
+    assert len(wajak.boundary["coordinates"]) == 2
+
+
+def test_self_intersecting_polygon_is_repaired(tmp_path, wajak):
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[112.6, -8.1], [112.7, -8.0], [112.7, -8.1], [112.6, -8.0], [112.6, -8.1]]
+        ],
+    }
+    path = write(tmp_path / "kec.geojson", collection(feature(bowtie, kode="35.07.08")))
+
+    boundaries.import_boundaries(path, level="kecamatan")
+
+    wajak.refresh_from_db()
+    stored = shape(wajak.boundary)
+    assert stored.is_valid
+    assert stored.area == pytest.approx(0.005)
+
+
+# Refused input: a clear message, and nothing written
+
+
+def _not_json(tmp_path):
+    return write(tmp_path / "kec.geojson", "kode,nama\n35.07.08,Wajak\n")
+
+
+def _not_geojson(tmp_path):
+    return write(tmp_path / "kec.json", {"kecamatan": [{"kode": "35.07.08"}]})
+
+
+def _projected_crs(tmp_path):
+    utm = [[[680000 + 2000 * x, 9100000 + 2000 * y] for x, y in [(0, 0), (1, 0), (1, 1), (0, 0)]]]
+    data = collection(
+        feature(kode="35.07.08"),
+        feature({"type": "Polygon", "coordinates": utm}, kode="35.07.19"),
+        crs={"type": "name", "properties": {"name": UTM_49S}},
+    )
+    return write(tmp_path / "kec.geojson", data)
+
+
+def _projected_coordinates(tmp_path):
+    utm = [[[680000 + 2000 * x, 9100000 + 2000 * y] for x, y in [(0, 0), (1, 0), (1, 1), (0, 0)]]]
+    data = collection(
+        feature(kode="35.07.08"), feature({"type": "Polygon", "coordinates": utm}, nama="Pakis")
+    )
+    return write(tmp_path / "kec.geojson", data)
+
+
+def _point(tmp_path):
+    point = {"type": "Point", "coordinates": [LON, LAT]}
+    return write(
+        tmp_path / "kec.geojson",
+        collection(feature(kode="35.07.08"), feature(point, nama="Kantor Kecamatan Pakis")),
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_input", "message"),
+    [
+        (_not_json, "bukan JSON yang sah"),
+        (_not_geojson, "bukan GeoJSON: isinya harus sebuah Feature atau FeatureCollection"),
+        (_projected_crs, f"memakai sistem koordinat {UTM_49S}. Berkas harus EPSG:4326"),
+        (_projected_coordinates, "koordinat (680000.0, 9100000.0) bukan bujur/lintang"),
+        (_point, "geometri Point tidak diterima; batas wilayah harus Polygon atau MultiPolygon"),
+    ],
+)
+def test_broken_input_is_refused_and_nothing_written(tmp_path, wajak, pakis, make_input, message):
+    path = make_input(tmp_path)
+
+    with pytest.raises(CommandError) as error:
+        run(path, "--level", "kecamatan")
+
+    assert message in str(error.value)
+    assert str(error.value).endswith("Tidak ada data yang diubah.")
+    assert_nothing_stored()
+
+
+@pytest.mark.parametrize("make_input", [_projected_crs, _projected_coordinates])
+def test_projected_input_is_told_how_to_convert(tmp_path, wajak, pakis, make_input):
+    with pytest.raises(boundaries.BoundaryError, match="EPSG:4326 \\(lon/lat\\)") as error:
+        boundaries.import_boundaries(make_input(tmp_path), level="kecamatan")
+
+    assert "ogr2ogr -t_srs EPSG:4326 out.geojson in.shp" in str(error.value)
+
+
+def test_missing_path_and_empty_folder_are_refused(tmp_path, wajak):
+    with pytest.raises(CommandError, match="tidak ditemukan"):
+        run(tmp_path / "tidak-ada.geojson", "--level", "kecamatan")
+    with pytest.raises(CommandError, match="tidak berisi berkas .geojson"):
+        run(tmp_path, "--level", "kecamatan")
+
+
+def test_tolerance_in_metres_is_refused(tmp_path, wajak):
+    path = write(tmp_path / "kec.geojson", collection(feature(kode="35.07.08")))
+
+    with pytest.raises(CommandError, match="Toleransi dalam derajat"):
+        run(path, "--level", "kecamatan", "--tolerance", "50")
+
+
+# Simplification
+
+
+@pytest.mark.parametrize("tolerance", [boundaries.DEFAULT_TOLERANCE, 0.001, 0.002])
+def test_simplification_drops_vertices_within_tolerance(tolerance):
+    original = shape(polygon(vertices=600, seed=7))
+
+    simplified = boundaries.simplify_geometry([original], tolerance=tolerance)
+
+    stored = shape(simplified)
+    assert stored.is_valid
+    assert vertices(simplified) < shapely.get_num_coordinates(original) / 2
+    # Densified, so the middle of a long simplified edge is measured too, not only its ends.
+    assert shapely.hausdorff_distance(original, stored, densify=0.05) <= tolerance * 1.01
+
+
+def test_stored_geometry_is_plain_rounded_geojson(tmp_path, wajak):
+    path = write(tmp_path / "kec.geojson", collection(feature(kode="35.07.08")))
+
+    boundaries.import_boundaries(path, level="kecamatan")
+
+    wajak.refresh_from_db()
+    ring = wajak.boundary["coordinates"][0]
+    assert all(type(point) is list and len(point) == 2 for point in ring)
+    assert all(round(value, 5) == value for point in ring for value in point)
+    assert ring[0] == ring[-1]
+    assert shapely.is_ccw(shape(wajak.boundary).exterior)  # RFC 7946: exterior anticlockwise
+
+
+def test_a_whole_kabupaten_stays_small(tmp_path, malang):
+    """33 kecamatan of about 2000 vertices each: a few MB as surveyed, under 300 KB stored."""
+    features = [
+        feature(
+            polygon(
+                lon=112.3 + (i % 6) * 0.13,
+                lat=-7.8 - (i // 6) * 0.13,
+                radius=0.05,
+                vertices=2000,
+                seed=i,
+            ),
+            kode=code,
+        )
+        for i, code in enumerate(Kecamatan.objects.values_list("code", flat=True))
+    ]
+    path = write(tmp_path / "kabupaten.geojson", collection(*features))
+
+    result = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert len(result.matched) == 33
+    assert result.vertices_in == 33 * 2001
+    assert result.vertices_out < result.vertices_in / 4
+    assert path.stat().st_size > 2_000_000
+    assert result.stored_bytes < 300 * 1024
+    stored = Kecamatan.objects.values_list("boundary", flat=True)
+    assert sum(len(json.dumps(boundary).encode()) for boundary in stored) == result.stored_bytes
+
+
+# Writing
+
+
+def test_dry_run_writes_nothing(tmp_path, wajak):
+    path = write(tmp_path / "kec.geojson", collection(feature(kode="35.07.08")))
+
+    output = run(path, "--level", "kecamatan", "--dry-run")
+
+    assert "cocok: 1, tidak cocok: 0, ambigu: 0" in output
+    assert "Uji coba: 1 batas kecamatan akan diperbarui; tidak ada yang disimpan." in output
+    assert_nothing_stored()
+
+
+def test_reimport_changes_nothing(tmp_path, wajak):
+    path = write(tmp_path / "kec.geojson", collection(feature(kode="35.07.08")))
+    first = boundaries.import_boundaries(path, level="kecamatan")
+    wajak.refresh_from_db()
+    stored = wajak.boundary
+
+    second = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert first.updated == ["35.07.08"]
+    assert second.matched == ["35.07.08"]
+    assert second.updated == []
+    assert second.stored_bytes == first.stored_bytes
+    wajak.refresh_from_db()
+    assert wajak.boundary == stored
+    assert "0 batas kecamatan diperbarui." in run(path, "--level", "kecamatan")
+
+
+def test_rows_missing_from_the_file_keep_their_boundary(tmp_path, wajak, pakis):
+    write(tmp_path / "both.geojson", collection(feature(kode="35.07.08"), feature(nama="Pakis")))
+    boundaries.import_boundaries(tmp_path / "both.geojson", level="kecamatan")
+    pakis.refresh_from_db()
+    before = pakis.boundary
+
+    write(tmp_path / "wajak.geojson", collection(feature(polygon(seed=3), kode="35.07.08")))
+    result = boundaries.import_boundaries(tmp_path / "wajak.geojson", level="kecamatan")
+
+    assert result.updated == ["35.07.08"]
+    pakis.refresh_from_db()
+    assert pakis.boundary == before
+
+
+def test_command_lists_at_most_twenty_unmatched(tmp_path, wajak):
+    features = [feature(nama=f"Nowhere {n}") for n in range(25)]
+    path = write(tmp_path / "kec.geojson", collection(*features))
+
+    output = run(path, "--level", "kecamatan")
+
+    assert "cocok: 0, tidak cocok: 25, ambigu: 0" in output
+    assert "Nowhere 19 (" in output
+    assert "Nowhere 20 (" not in output
+    assert "... dan 5 lainnya" in output
+    assert "Ukuran geometri: 0.0 KB" in output

@@ -1,0 +1,104 @@
+"""django-filter filter sets of the registry's lists. Each pairs ``kecamatan`` with a free-text
+``q``; filters on level and active read the values in force on the page's as-of date."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import DesaKind, KIMLevel
+from .models import KIM, Desa, Kecamatan
+
+YES_NO = [("ya", _("Ya")), ("tidak", _("Tidak"))]
+
+
+def _select(**attrs):
+    return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """Adds ``q``: free text matched against ``search_fields`` (icontains)."""
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(
+        label=_("Cari"),
+        method="search",
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("Nama atau kode")}
+        ),
+    )
+
+    def search(self, queryset, name, value):
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(query)
+
+
+def yes_no_filter(field_name: str, label):
+    return django_filters.ChoiceFilter(
+        label=label,
+        choices=YES_NO,
+        method=lambda qs, name, value: qs.filter(**{field_name: value == "ya"}),
+        widget=_select(),
+        empty_label=_("Semua"),
+    )
+
+
+class KecamatanFilterSet(SearchFilterSet):
+    search_fields = ("name", "code")
+
+    class Meta:
+        model = Kecamatan
+        fields = ["q"]
+
+
+class DesaFilterSet(SearchFilterSet):
+    search_fields = ("name", "code")
+    kecamatan = django_filters.ModelChoiceFilter(
+        label=_("Kecamatan"),
+        queryset=Kecamatan.objects.order_by("name"),
+        to_field_name="code",
+        widget=_select(),
+        empty_label=_("Semua kecamatan"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Jenis"), choices=DesaKind.choices, widget=_select(), empty_label=_("Semua")
+    )
+    tercakup = yes_no_filter("is_covered", _("Punya KIM aktif"))
+
+    class Meta:
+        model = Desa
+        fields = ["q", "kecamatan", "kind", "tercakup"]
+
+
+class KIMFilterSet(SearchFilterSet):
+    search_fields = ("name", "desa__name", "desa__code", "desa__kecamatan__name")
+    kecamatan = django_filters.ModelChoiceFilter(
+        label=_("Kecamatan"),
+        field_name="desa__kecamatan",
+        queryset=Kecamatan.objects.order_by("name"),
+        to_field_name="code",
+        widget=_select(),
+        empty_label=_("Semua kecamatan"),
+    )
+    tingkat = django_filters.ChoiceFilter(
+        label=_("Tingkat"),
+        field_name="level_on",
+        choices=KIMLevel.choices,
+        widget=_select(),
+        empty_label=_("Semua tingkat"),
+    )
+    aktif = yes_no_filter("active_on", _("Aktif"))
+    tahun = django_filters.NumberFilter(
+        label=_("Tahun pembentukan"),
+        field_name="formed_on",
+        lookup_expr="year",
+        widget=forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "min": 2000, "max": 2100}
+        ),
+    )
+
+    class Meta:
+        model = KIM
+        fields = ["q", "kecamatan", "tingkat", "aktif", "tahun"]

@@ -1,0 +1,11 @@
+from django import template
+
+from villages.choices import KIMLevel
+
+register = template.Library()
+
+
+@register.filter
+def level_label(value):
+    """The display label of a level code (e.g. an annotated ``level_on``)."""
+    return KIMLevel(value).label if value else ""

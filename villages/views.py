@@ -1,0 +1,168 @@
+"""Pages of the registry: kecamatan, desa and KIM lists and details, every figure as of the
+page's date (``?tanggal=``). Lists are declarative (table + filter); reads are queryset
+methods, so each page runs a fixed number of queries."""
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from reports.asof import AsOfMixin
+from reports.coverage import coverage_percent
+
+from .filters import DesaFilterSet, KecamatanFilterSet, KIMFilterSet
+from .models import KIM, Desa, Kecamatan, KIMStatusChange
+from .tables import DesaTable, KecamatanTable, KIMTable
+
+
+class AsOfTableMixin(AsOfMixin, ExportMixin, SingleTableMixin):
+    """A filtered table of figures as of the page's date, downloadable as CSV."""
+
+    export_formats = ("csv",)
+    paginate_by = 50
+
+    def get_table_kwargs(self):
+        return {"as_of": self.as_of}
+
+    def get_export_filename(self, export_format):
+        return f"{self.export_name}-{self.as_of.isoformat()}.{export_format}"
+
+
+class KecamatanListView(AsOfTableMixin, FilterView):
+    model = Kecamatan
+    table_class = KecamatanTable
+    filterset_class = KecamatanFilterSet
+    template_name = "villages/kecamatan_list.html"
+    export_name = "kecamatan"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Kecamatan.objects.with_coverage(self.as_of)
+
+
+class DesaListView(AsOfTableMixin, FilterView):
+    model = Desa
+    table_class = DesaTable
+    filterset_class = DesaFilterSet
+    template_name = "villages/desa_list.html"
+    export_name = "desa"
+    title = _("Desa/kelurahan")
+
+    def get_queryset(self):
+        return Desa.objects.with_coverage(self.as_of).select_related("kecamatan")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=self.title, **kwargs)
+
+
+class DesaUncoveredListView(DesaListView):
+    """Desa lacking an active KIM on the page's date: where the office still has work."""
+
+    export_name = "desa-tanpa-kim"
+    title = _("Desa/kelurahan tanpa KIM aktif")
+
+    def get_queryset(self):
+        return super().get_queryset().filter(is_covered=False)
+
+
+class KIMListView(AsOfTableMixin, FilterView):
+    model = KIM
+    table_class = KIMTable
+    filterset_class = KIMFilterSet
+    template_name = "villages/kim_list.html"
+    export_name = "kim"
+
+    def get_queryset(self):
+        return KIM.objects.for_table().formed_by(self.as_of).with_status_on(self.as_of)
+
+
+def _kims_on(as_of):
+    """Prefetch of a desa's KIM formed by ``as_of``, with their level and active flag then."""
+    return Prefetch(
+        "kims",
+        queryset=KIM.objects.formed_by(as_of).with_status_on(as_of).order_by("name"),
+        to_attr="kims_on",
+    )
+
+
+class KecamatanDetailView(AsOfMixin, DetailView):
+    slug_field = slug_url_kwarg = "code"
+    template_name = "villages/kecamatan_detail.html"
+
+    def get_queryset(self):
+        return Kecamatan.objects.with_coverage(self.as_of).select_related("kabupaten")
+
+    def get_context_data(self, **kwargs):
+        desa = (
+            self.object.desa.with_coverage(self.as_of)
+            .prefetch_related(_kims_on(self.as_of))
+            .order_by("code")
+        )
+        return super().get_context_data(
+            desa_list=desa,
+            coverage_percent=coverage_percent(self.object.desa_covered, self.object.desa_total),
+            **kwargs,
+        )
+
+
+class DesaDetailView(AsOfMixin, DetailView):
+    slug_field = slug_url_kwarg = "code"
+    template_name = "villages/desa_detail.html"
+
+    def get_queryset(self):
+        return (
+            Desa.objects.with_coverage(self.as_of)
+            .select_related("kecamatan")
+            .prefetch_related(
+                _kims_on(self.as_of),
+                Prefetch(
+                    "kims_on__status_changes",
+                    queryset=KIMStatusChange.objects.select_related("recorded_by"),
+                ),
+            )
+        )
+
+
+class KIMDetailView(AsOfMixin, DetailView):
+    template_name = "villages/kim_detail.html"
+
+    def get_queryset(self):
+        return KIM.objects.for_table().with_status_on(self.as_of)
+
+    def get_context_data(self, **kwargs):
+        show_personal_data = self.request.user.has_perm("villages.change_kim")
+        hidden = set() if show_personal_data else PERSONAL_FIELDS
+        records = list(self.object.history.select_related("history_user"))
+        history = [
+            (record, _changed_fields(record, older, hidden))
+            for record, older in zip(records, records[1:] + [None], strict=True)
+        ]
+        return super().get_context_data(
+            timeline=self.object.status_changes.select_related("recorded_by"),
+            history=history,
+            show_personal_data=show_personal_data,
+            **kwargs,
+        )
+
+
+# Names and phone numbers of a KIM's officers: shown to officers and managers only.
+PERSONAL_FIELDS = {
+    "chair_name",
+    "chair_phone",
+    "secretary_name",
+    "secretary_phone",
+    "treasurer_name",
+    "treasurer_phone",
+}
+
+
+def _changed_fields(record, older, hidden: set[str]) -> list[str]:
+    """Verbose names of the fields ``record`` changed since ``older`` (none for the first)."""
+    if older is None:
+        return []
+    changes = record.diff_against(older, excluded_fields=["updated_at"]).changes
+    return [
+        str(KIM._meta.get_field(c.field).verbose_name) for c in changes if c.field not in hidden
+    ]
