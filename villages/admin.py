@@ -1,6 +1,7 @@
 """Admin for the registry. KIM and status changes are written through the services, so the
 admin keeps the same rules and the same timeline as the rest of the application."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -84,9 +85,28 @@ class KIMAdmin(SimpleHistoryAdmin):
         obj.pk = saved.pk
 
 
+class StatusChangeForm(forms.ModelForm):
+    class Meta:
+        model = KIMStatusChange
+        fields = ["kim", "effective_on", "level", "is_active", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("kim"):
+            services.check_changes_something(
+                kim=data["kim"],
+                effective_on=data["effective_on"],
+                level=data["level"],
+                is_active=data["is_active"],
+            )
+        return data
+
+
 @admin.register(KIMStatusChange)
 class KIMStatusChangeAdmin(admin.ModelAdmin):
     """Entries are facts: added through the service, never edited or deleted here."""
+
+    form = StatusChangeForm
 
     list_display = ["kim", "effective_on", "level", "is_active", "recorded_by", "recorded_at"]
     list_select_related = ["kim", "recorded_by"]

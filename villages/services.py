@@ -137,6 +137,15 @@ def status_on(kim: KIM, on: datetime.date) -> tuple[str, bool, datetime.date | N
     return level, active, inactive_since
 
 
+def check_changes_something(*, kim: KIM, effective_on, level: str, is_active: bool | None):
+    """Refuse a status entry that leaves the KIM as it already was on ``effective_on``."""
+    before_level, before_active, _since = status_on(kim, effective_on)
+    if (not level or level == before_level) and (is_active is None or is_active == before_active):
+        raise ValidationError(
+            _("Status ini sudah berlaku pada tanggal tersebut; tidak ada yang berubah.")
+        )
+
+
 @transaction.atomic
 def record_status_change(
     *,
@@ -161,11 +170,7 @@ def record_status_change(
         recorded_by=by,
     )
     change.full_clean()
-    before_level, before_active, _since = status_on(kim, effective_on)
-    if (not level or level == before_level) and (is_active is None or is_active == before_active):
-        raise ValidationError(
-            _("Status ini sudah berlaku pada tanggal tersebut; tidak ada yang berubah.")
-        )
+    check_changes_something(kim=kim, effective_on=effective_on, level=level, is_active=is_active)
     change.save()
 
     level_now, active_now, inactive_since = status_on(kim, datetime.date.max)

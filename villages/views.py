@@ -4,6 +4,7 @@ methods, so each page runs a fixed number of queries."""
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -48,7 +49,7 @@ class DesaListView(AsOfTableMixin, FilterView):
     filterset_class = DesaFilterSet
     template_name = "villages/desa_list.html"
     export_name = "desa"
-    title = _("Desa/kelurahan")
+    title = pgettext_lazy("judul daftar", "Desa/kelurahan")
 
     def get_queryset(self):
         return Desa.objects.with_coverage(self.as_of).select_related("kecamatan")

@@ -85,6 +85,7 @@ def test_desa_filters_and_csv_of_exactly_the_filtered_rows(staff_client, demo):
 
     response = get(staff_client, "/desa/tanpa-kim/", tanggal=MID_2023, kecamatan="35.07.08")
     assert row_count(response) == 13
+    assert "data-row-count>13 baris<" in response.content.decode()
     rows = csv_rows(
         get(staff_client, "/desa/tanpa-kim/", tanggal=MID_2023, kecamatan="35.07.08", _export="csv")
     )

@@ -1,6 +1,7 @@
 """``manage.py load_demo``: the synthetic KIM history that reproduces the published figures."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from villages import demo
 from villages.models import KIM
@@ -22,21 +23,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, if_empty=False, **options):
         if if_empty and KIM.objects.exists():
-            self.stdout.write("KIM sudah ada; data demo tidak dimuat.")
+            self.stdout.write(_("KIM sudah ada; data demo tidak dimuat."))
             return
         real = KIM.objects.filter(is_demo=False).count()
         if real and not force:
             raise CommandError(
-                f"Basis data sudah berisi {real} KIM nyata; data demo tidak dimuat. "
-                "Gunakan --force bila memang ingin menambahkannya."
+                _(
+                    "Basis data sudah berisi %(count)d KIM nyata; data demo tidak dimuat. "
+                    "Gunakan --force bila memang ingin menambahkannya."
+                )
+                % {"count": real}
             )
         if KIM.objects.filter(is_demo=True).exists():
-            self.stdout.write("Data demo sudah dimuat; tidak ada yang diubah.")
+            self.stdout.write(_("Data demo sudah dimuat; tidak ada yang diubah."))
             return
         try:
             kims = demo.build()
         except ValueError as exc:
-            raise CommandError(f"{exc}. Jalankan `manage.py load_wilayah` dahulu.") from exc
+            raise CommandError(
+                _("%(error)s. Jalankan `manage.py load_wilayah` dahulu.") % {"error": exc}
+            ) from exc
         self.stdout.write(
-            self.style.SUCCESS(f"{len(kims)} KIM demo (data sintetis, bukan data resmi) dimuat.")
+            self.style.SUCCESS(
+                _("%(count)d KIM demo (data sintetis, bukan data resmi) dimuat.")
+                % {"count": len(kims)}
+            )
         )

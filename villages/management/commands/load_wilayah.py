@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from villages import wilayah
 
@@ -27,8 +28,10 @@ class Command(BaseCommand):
         if source is None:
             if province or all or (regency and regency != DEFAULT_REGENCY):
                 raise CommandError(
-                    "Data bawaan hanya berisi Kabupaten Malang (35.07); "
-                    "gunakan --source untuk wilayah lain."
+                    _(
+                        "Data bawaan hanya berisi Kabupaten Malang (35.07); "
+                        "gunakan --source untuk wilayah lain."
+                    )
                 )
             source, scope = settings.WILAYAH_FIXTURE_DIR, DEFAULT_REGENCY
         else:
@@ -36,12 +39,21 @@ class Command(BaseCommand):
         try:
             data = wilayah.read_source(source, scope=scope)
         except wilayah.WilayahError as exc:
-            raise CommandError(f"{exc} Tidak ada data yang diubah.") from exc
+            raise CommandError(_("%(error)s Tidak ada data yang diubah.") % {"error": exc}) from exc
 
         results = wilayah.load(data, progress=lambda line: self.stdout.write(line))
         for level, result in results.items():
             self.stdout.write(
-                f"{level}: {result.created} baru, {result.updated} diperbarui, "
-                f"{result.unchanged} tetap"
+                _("%(level)s: %(created)d baru, %(updated)d diperbarui, %(unchanged)d tetap")
+                % {
+                    "level": level,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                }
             )
-        self.stdout.write(self.style.SUCCESS(f"Wilayah {scope or 'seluruh Indonesia'} dimuat."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Wilayah %(scope)s dimuat.") % {"scope": scope or _("seluruh Indonesia")}
+            )
+        )
