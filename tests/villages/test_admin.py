@@ -34,37 +34,63 @@ def test_changelists_search_and_filter(admin_client, demo, model, params):
 
 def test_kim_registered_in_the_admin_gets_its_timeline(admin_client):
     desa = Desa.objects.get(code="35.07.08.2001")
-    response = admin_client.post(reverse("admin:villages_kim_add"), {
-        "name": "KIM Admin", "desa": desa.pk, "formed_on": "2024-02-01", "member_count": "10",
-        "status_changes-TOTAL_FORMS": "0", "status_changes-INITIAL_FORMS": "0",
-    })
+    response = admin_client.post(
+        reverse("admin:villages_kim_add"),
+        {
+            "name": "KIM Admin",
+            "desa": desa.pk,
+            "formed_on": "2024-02-01",
+            "member_count": "10",
+            "status_changes-TOTAL_FORMS": "0",
+            "status_changes-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     kim = KIM.objects.get(name="KIM Admin")
     assert kim.status_changes.count() == 1
     assert kim.history.first().history_user.username == "admin"
 
-    response = admin_client.post(reverse("admin:villages_kimstatuschange_add"), {
-        "kim": kim.pk, "effective_on": "2024-01-01", "level": "", "is_active": "false",
-        "note": "salah tanggal",
-    })
+    response = admin_client.post(
+        reverse("admin:villages_kimstatuschange_add"),
+        {
+            "kim": kim.pk,
+            "effective_on": "2024-01-01",
+            "level": "",
+            "is_active": "false",
+            "note": "salah tanggal",
+        },
+    )
     assert "tidak boleh sebelum tanggal pembentukan" in response.content.decode()
-    response = admin_client.post(reverse("admin:villages_kimstatuschange_add"), {
-        "kim": kim.pk, "effective_on": "2024-03-01", "level": "pemula", "is_active": "true",
-        "note": "",
-    })
+    response = admin_client.post(
+        reverse("admin:villages_kimstatuschange_add"),
+        {
+            "kim": kim.pk,
+            "effective_on": "2024-03-01",
+            "level": "pemula",
+            "is_active": "true",
+            "note": "",
+        },
+    )
     assert "tidak ada yang berubah" in response.content.decode()
     assert kim.status_changes.count() == 1
-    response = admin_client.post(reverse("admin:villages_kimstatuschange_add"), {
-        "kim": kim.pk, "effective_on": "2024-03-01", "level": "", "is_active": "false",
-        "note": "bubar",
-    })
+    response = admin_client.post(
+        reverse("admin:villages_kimstatuschange_add"),
+        {
+            "kim": kim.pk,
+            "effective_on": "2024-03-01",
+            "level": "",
+            "is_active": "false",
+            "note": "bubar",
+        },
+    )
     assert response.status_code == 302
     kim.refresh_from_db()
     assert (kim.is_active, kim.status_changes.count()) == (False, 2)
 
 
 def test_target_set_in_the_admin_keeps_history(admin_client):
-    admin_client.post(reverse("admin:reports_target_add"),
-                      {"year": "2027", "kim_count": "300", "note": ""})
+    admin_client.post(
+        reverse("admin:reports_target_add"), {"year": "2027", "kim_count": "300", "note": ""}
+    )
     assert Target.objects.get(year=2027).history.first().history_user.username == "admin"
     assert KIMStatusChange.objects.count() == 0
