@@ -30,6 +30,7 @@ class Target(models.Model):
         ordering = ["year"]
         verbose_name = _("target")
         verbose_name_plural = _("target")
+        permissions = [("view_reports", _("Dapat melihat dan mengunduh laporan dan ekspor"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(year__gte=2000, year__lte=2100),

@@ -2,8 +2,11 @@ import io
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import translation
+
+from kimtracker.roles import MANAJER, PETUGAS, STAF, sync_roles
 
 from .factories import UserFactory
 
@@ -15,9 +18,29 @@ def indonesian():
         yield
 
 
+def user_with_role(username: str, role: str):
+    """A user in one of the role groups (re-created if a transactional test flushed them)."""
+    if not Group.objects.filter(name=role).exists():
+        sync_roles()
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def user(db):
-    return UserFactory(username="petugas")
+    """A Petugas (officer) with no kecamatan assignment: may write everywhere."""
+    return user_with_role("petugas", PETUGAS)
+
+
+@pytest.fixture
+def staf(db):
+    return user_with_role("staf", STAF)
+
+
+@pytest.fixture
+def manajer(db):
+    return user_with_role("manajer", MANAJER)
 
 
 @pytest.fixture
@@ -33,7 +56,14 @@ def demo(malang):
 
 
 @pytest.fixture
-def staff_client(client, user):
-    """A logged-in user without special permissions (the Staf role comes later)."""
+def staff_client(client, staf):
+    """A logged-in Staf: reads every page, writes nothing."""
+    client.force_login(staf)
+    return client
+
+
+@pytest.fixture
+def officer_client(client, user):
+    """A logged-in Petugas."""
     client.force_login(user)
     return client

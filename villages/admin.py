@@ -3,11 +3,20 @@ admin keeps the same rules and the same timeline as the rest of the application.
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
+from .models import (
+    KIM,
+    Desa,
+    Kabupaten,
+    Kecamatan,
+    KecamatanAssignment,
+    KIMStatusChange,
+    Provinsi,
+)
 
 
 @admin.register(Provinsi)
@@ -56,7 +65,13 @@ class KIMAdmin(SimpleHistoryAdmin):
     list_display = ["name", "desa", "kecamatan", "formed_on", "level", "is_active", "is_demo"]
     list_select_related = ["desa__kecamatan"]
     search_fields = ["name", "desa__name", "desa__code", "desa__kecamatan__name"]
-    list_filter = ["level", "is_active", "is_demo", "desa__kecamatan"]
+    list_filter = [
+        "level",
+        "is_active",
+        "is_demo",
+        ("voided_at", admin.EmptyFieldListFilter),
+        "desa__kecamatan",
+    ]
     autocomplete_fields = ["desa"]
     date_hierarchy = "formed_on"
     readonly_fields = [
@@ -64,10 +79,14 @@ class KIMAdmin(SimpleHistoryAdmin):
         "is_active",
         "inactive_since",
         "is_demo",
+        "voided_at",
+        "void_reason",
+        "version",
         "created_at",
         "updated_at",
     ]
     inlines = [StatusChangeInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("kecamatan"), ordering="desa__kecamatan__name")
     def kecamatan(self, obj):
@@ -100,6 +119,15 @@ class StatusChangeForm(forms.ModelForm):
                 is_active=data["is_active"],
             )
         return data
+
+
+@admin.register(KecamatanAssignment)
+class KecamatanAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "kecamatan"]
+    list_select_related = ["user", "kecamatan"]
+    search_fields = ["user__username", "kecamatan__name", "kecamatan__code"]
+    list_filter = ["kecamatan"]
+    autocomplete_fields = ["kecamatan"]
 
 
 @admin.register(KIMStatusChange)

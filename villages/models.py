@@ -181,6 +181,15 @@ class KIM(models.Model):
         default=False,
         help_text=_("Data sintetis dari `load_demo`, bukan data resmi."),
     )
+    voided_at = models.DateTimeField(_("dibatalkan pada"), null=True, blank=True)
+    void_reason = models.TextField(_("alasan pembatalan"), blank=True)
+    version = models.PositiveIntegerField(
+        _("versi"),
+        default=1,
+        help_text=_(
+            "Naik pada setiap perubahan; dua orang yang mengubah bersamaan tidak saling menimpa."
+        ),
+    )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
@@ -191,10 +200,18 @@ class KIM(models.Model):
         ordering = ["desa__code", "name"]
         verbose_name = _("KIM")
         verbose_name_plural = _("KIM")
+        permissions = [
+            ("void_kim", _("Dapat membatalkan KIM yang salah didaftarkan")),
+            ("import_kim", _("Dapat mengimpor KIM dari berkas")),
+            ("view_personal_data", _("Dapat melihat nama dan telepon pengurus KIM")),
+            ("view_audit_log", _("Dapat melihat log audit")),
+        ]
         constraints = [
+            # A voided KIM (registered by mistake) does not block registering it properly.
             models.UniqueConstraint(
                 Lower("name"),
                 "desa",
+                condition=Q(voided_at__isnull=True),
                 name="kim_name_unique_in_desa",
                 violation_error_message=_("Sudah ada KIM dengan nama ini di desa/kelurahan ini."),
             ),
@@ -219,6 +236,11 @@ class KIM(models.Model):
                 violation_error_message=_(
                     "KIM tidak aktif harus punya tanggal tidak aktif, tidak sebelum pembentukan."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                name="kim_void_has_reason",
+                violation_error_message=_("Pembatalan KIM harus disertai alasan."),
             ),
             models.CheckConstraint(
                 condition=Q(level__in=KIMLevel.values),
@@ -292,3 +314,35 @@ class KIMStatusChange(models.Model):
                     % {"formed_on": self.kim.formed_on.isoformat()}
                 }
             )
+
+
+class KecamatanAssignment(models.Model):
+    """A Petugas assigned to a kecamatan edits only KIM there; a Petugas with no assignment edits
+    everywhere (see ``villages.permissions``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="kecamatan_assignments",
+        verbose_name=_("petugas"),
+    )
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("kecamatan"),
+    )
+
+    class Meta:
+        verbose_name = _("penugasan kecamatan")
+        verbose_name_plural = _("penugasan kecamatan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kecamatan"],
+                name="assignment_unique",
+                violation_error_message=_("Petugas ini sudah ditugaskan di kecamatan tersebut."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} - {self.kecamatan}"

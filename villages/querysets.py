@@ -47,9 +47,13 @@ class KIMQuerySet(models.QuerySet):
         """KIM with the wilayah every list shows (desa, kecamatan) joined in."""
         return self.select_related("desa__kecamatan")
 
+    def counted(self):
+        """KIM that count in figures: all but those voided (registered by mistake)."""
+        return self.filter(voided_at__isnull=True)
+
     def formed_by(self, on: datetime.date):
-        """KIM formed on or before ``on``."""
-        return self.filter(formed_on__lte=on)
+        """KIM formed on or before ``on`` (voided ones never count)."""
+        return self.counted().filter(formed_on__lte=on)
 
     def with_status_on(self, on: datetime.date):
         """Annotate ``level_on`` and ``active_on``: the level and active flag in force on ``on``,

@@ -1,12 +1,18 @@
-"""Every write to the KIM registry: each function validates (``full_clean``) and saves inside one
-transaction, and records who did it, so views, forms, commands and the admin share one path."""
+"""Every write to the KIM registry: each function checks the user's right to it
+(``villages.permissions``), validates (``full_clean``) and saves inside one transaction, and
+records who did it and why in the KIM's history. Views, forms, the importer, commands and the
+admin all write through here."""
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kimtracker import roles
+
+from . import permissions
 from .choices import KIMLevel
 from .models import KIM, Desa, KIMStatusChange
 
@@ -30,12 +36,48 @@ KIM_DETAIL_FIELDS = (
     "instagram",
     "youtube",
 )
+DUPLICATE_NAME = _("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
+
+
+class ConcurrentEditError(ValidationError):
+    """Someone else saved the KIM since the form was opened; ``changed`` lists what they
+    changed (verbose field names), so nothing is overwritten silently."""
+
+    def __init__(self, changed: list[str]):
+        self.changed = changed
+        super().__init__(
+            _(
+                "KIM ini telah diubah orang lain sejak formulir dibuka (%(fields)s). Muat ulang "
+                "halaman, periksa perubahan mereka, lalu simpan lagi."
+            )
+            % {"fields": ", ".join(changed) or _("status")},
+            code="concurrent_edit",
+        )
 
 
 def _check_detail_fields(details):
     unknown = set(details) - set(KIM_DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"unknown KIM fields: {sorted(unknown)}")
+
+
+def _check_not_voided(kim: KIM):
+    if kim.voided_at:
+        raise ValidationError(_("KIM ini sudah dibatalkan dan tidak dapat diubah lagi."))
+
+
+def _save(kim: KIM, *, by, reason: str, update_fields=None):
+    """Save with history (who, why), turning the database's duplicate-name refusal (two
+    registrations at the same moment) into the same message as ``full_clean``'s."""
+    kim._history_user = by
+    kim._change_reason = reason
+    try:
+        with transaction.atomic():
+            kim.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        if "kim_name_unique_in_desa" in str(exc) or "UNIQUE" in str(exc).upper():
+            raise ValidationError({"name": DUPLICATE_NAME}) from exc
+        raise
 
 
 @transaction.atomic
@@ -48,12 +90,15 @@ def register_kim(
     level: str = KIMLevel.PEMULA,
     is_demo: bool = False,
     note: str = "",
+    reason: str = "",
     **details,
 ) -> KIM:
     """Register a KIM formed in ``desa`` on ``formed_on`` and open its status timeline with an
     entry on the formation date (initial level, active). Raises ``ValidationError`` and writes
-    nothing when any rule is broken (duplicate name in the desa, future date, member count...)."""
+    nothing when any rule is broken (duplicate name in the desa, future date, member count...),
+    ``PermissionDenied`` when ``by`` may not register KIM there."""
     _check_detail_fields(details)
+    permissions.check(by, desa, roles.PERM_ADD)
     kim = KIM(
         desa=desa,
         name=(name or "").strip(),
@@ -64,9 +109,7 @@ def register_kim(
         **details,
     )
     kim.full_clean()
-    kim._history_user = by
-    kim._change_reason = _("Pendaftaran KIM")
-    kim.save()
+    _save(kim, by=by, reason=reason or _("Pendaftaran KIM"))
     KIMStatusChange.objects.create(
         kim=kim,
         effective_on=formed_on,
@@ -78,27 +121,59 @@ def register_kim(
     return kim
 
 
+def _changed_fields(kim: KIM, since_version: int) -> list[str]:
+    """Verbose names of the fields changed after ``since_version``, from the history."""
+    old = kim.history.filter(version=since_version).order_by("-history_date").first()
+    if old is None:
+        return []
+    current = kim.history.order_by("-history_date").first()
+    diff = current.diff_against(old, excluded_fields=["updated_at", "version"])
+    return [str(KIM._meta.get_field(change.field).verbose_name) for change in diff.changes]
+
+
 @transaction.atomic
 def update_kim(
     *,
     kim: KIM,
     by,
+    expected_version: int | None = None,
     name: str | None = None,
     desa: Desa | None = None,
     formed_on: datetime.date | None = None,
+    reason: str = "",
     **details,
 ) -> KIM:
     """Change a KIM's identity or details (not its level or active flag: see
-    ``record_status_change``). The formation date cannot move past the first status change."""
+    ``record_status_change``). With ``expected_version`` (the version the user's form was built
+    from) a save after someone else's is refused with ``ConcurrentEditError``. Saving the same
+    values again changes nothing (no history entry), so re-imports are idempotent."""
     _check_detail_fields(details)
-    kim = KIM.objects.select_for_update().get(pk=kim.pk)
+    kim = KIM.objects.select_for_update().select_related("desa").get(pk=kim.pk)
+    _check_not_voided(kim)
+    permissions.check(by, kim.desa, roles.PERM_EDIT)
+    if expected_version is not None and expected_version != kim.version:
+        raise ConcurrentEditError(_changed_fields(kim, expected_version))
+    if desa is not None and desa != kim.desa:
+        permissions.check(by, desa, roles.PERM_EDIT)
+
+    new_values = dict(details)
     if name is not None:
-        kim.name = name.strip()
+        new_values["name"] = name.strip()
     if desa is not None:
-        kim.desa = desa
-    if formed_on is not None and formed_on != kim.formed_on:
-        later = kim.status_changes.exclude(effective_on=kim.formed_on)
-        first_later = later.order_by("effective_on").values_list("effective_on", flat=True).first()
+        new_values["desa"] = desa
+    if formed_on is not None:
+        new_values["formed_on"] = formed_on
+    changed = {f: v for f, v in new_values.items() if getattr(kim, f) != v}
+    if not changed:
+        return kim
+
+    if "formed_on" in changed:
+        first_later = (
+            kim.status_changes.exclude(effective_on=kim.formed_on)
+            .order_by("effective_on")
+            .values_list("effective_on", flat=True)
+            .first()
+        )
         if first_later and formed_on > first_later:
             raise ValidationError(
                 {
@@ -111,13 +186,11 @@ def update_kim(
             )
         # The opening entry of the timeline moves with the formation date.
         kim.status_changes.filter(effective_on=kim.formed_on).update(effective_on=formed_on)
-        kim.formed_on = formed_on
-    for field, value in details.items():
+    for field, value in changed.items():
         setattr(kim, field, value)
+    kim.version += 1
     kim.full_clean()
-    kim._history_user = by
-    kim._change_reason = _("Perubahan data KIM")
-    kim.save()
+    _save(kim, by=by, reason=reason or _("Perubahan data KIM"))
     return kim
 
 
@@ -160,7 +233,9 @@ def record_status_change(
     kept forever. The KIM row's current level and active flag are then recomputed from the whole
     timeline, so a back-dated entry leaves them right too. Refuses an entry before formation, in
     the future, or one that changes nothing on its date."""
-    kim = KIM.objects.select_for_update().get(pk=kim.pk)
+    kim = KIM.objects.select_for_update().select_related("desa").get(pk=kim.pk)
+    _check_not_voided(kim)
+    permissions.check(by, kim.desa, roles.PERM_STATUS)
     change = KIMStatusChange(
         kim=kim,
         effective_on=effective_on,
@@ -175,8 +250,29 @@ def record_status_change(
 
     level_now, active_now, inactive_since = status_on(kim, datetime.date.max)
     kim.level, kim.is_active, kim.inactive_since = level_now, active_now, inactive_since
+    kim.version += 1
     kim.full_clean()
-    kim._history_user = by
-    kim._change_reason = note or _("Perubahan status")
-    kim.save(update_fields=["level", "is_active", "inactive_since", "updated_at"])
+    _save(
+        kim,
+        by=by,
+        reason=note or _("Perubahan status"),
+        update_fields=["level", "is_active", "inactive_since", "version", "updated_at"],
+    )
     return change
+
+
+@transaction.atomic
+def void_kim(*, kim: KIM, reason: str, by) -> KIM:
+    """Void a KIM registered by mistake: it then counts in no figure, stays in the history with
+    the reason, and its name may be registered again in the desa. Only the superuser deletes."""
+    kim = KIM.objects.select_for_update().select_related("desa").get(pk=kim.pk)
+    _check_not_voided(kim)
+    permissions.check(by, kim.desa, roles.PERM_VOID)
+    if not (reason or "").strip():
+        raise ValidationError({"void_reason": _("Tuliskan alasan pembatalan.")})
+    kim.voided_at = timezone.now()
+    kim.void_reason = reason.strip()
+    kim.version += 1
+    kim.full_clean()
+    _save(kim, by=by, reason=_("Pembatalan: %(reason)s") % {"reason": kim.void_reason})
+    return kim

@@ -10,6 +10,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from kimtracker import roles
 from reports.asof import AsOfMixin
 from reports.coverage import coverage_percent
 
@@ -133,7 +134,7 @@ class KIMDetailView(AsOfMixin, DetailView):
         return KIM.objects.for_table().with_status_on(self.as_of)
 
     def get_context_data(self, **kwargs):
-        show_personal_data = self.request.user.has_perm("villages.change_kim")
+        show_personal_data = self.request.user.has_perm(roles.PERM_PERSONAL)
         hidden = set() if show_personal_data else PERSONAL_FIELDS
         records = list(self.object.history.select_related("history_user"))
         history = [

@@ -187,7 +187,7 @@ def test_personal_data_only_for_officers(staff_client, user, malang):
     html = get(staff_client, f"/kim/{kim.pk}/").content.decode()
     assert "Bu Sulastri" not in html and "0812" not in html
     assert "jumlah anggota" in html and "telepon ketua" not in html
-    user.user_permissions.add(Permission.objects.get(codename="change_kim"))
+    user.user_permissions.add(Permission.objects.get(codename="view_personal_data"))
     staff_client.force_login(type(user).objects.get(pk=user.pk))
     html = get(staff_client, f"/kim/{kim.pk}/").content.decode()
     assert "Bu Sulastri" in html and "081299999999" in html
