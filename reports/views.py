@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
 from villages.models import Desa, Kecamatan
 
@@ -22,7 +23,7 @@ def _with_date(url: str, as_of: datetime.date) -> str:
     return f"{url}?{urlencode({'tanggal': as_of.isoformat()})}"
 
 
-class DashboardView(AsOfMixin, TemplateView):
+class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
     template_name = "reports/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -55,7 +56,7 @@ class DashboardView(AsOfMixin, TemplateView):
         )
 
 
-class MapView(AsOfMixin, TemplateView):
+class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
     """Kecamatan (and desa, where imported) coloured by coverage. Without boundaries it says how
     to import them and shows kecamatan tiles instead: never invented geography."""
 
@@ -91,7 +92,7 @@ class MapView(AsOfMixin, TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
-class MapDataView(AsOfMixin, View):
+class MapDataView(ViewPermissionMixin, AsOfMixin, View):
     """GeoJSON FeatureCollection of the kecamatan (``?tingkat=desa``: desa) that have a boundary,
     with their coverage figures on the as-of date as properties."""
 

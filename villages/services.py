@@ -5,7 +5,7 @@ admin all write through here."""
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +66,21 @@ def _check_not_voided(kim: KIM):
         raise ValidationError(_("KIM ini sudah dibatalkan dan tidak dapat diubah lagi."))
 
 
+def _validate(kim: KIM):
+    """``full_clean``, with the case-insensitive unique name rule (a database constraint with
+    no field of its own) reported at the name, where the officer can fix it."""
+    try:
+        kim.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict({})
+        general = errors.get(NON_FIELD_ERRORS, [])
+        if any(DUPLICATE_NAME in e.messages for e in general):
+            errors[NON_FIELD_ERRORS] = [e for e in general if DUPLICATE_NAME not in e.messages]
+            errors.setdefault("name", []).append(ValidationError(DUPLICATE_NAME))
+            errors = {field: messages for field, messages in errors.items() if messages}
+        raise ValidationError(errors) from error
+
+
 def _save(kim: KIM, *, by, reason: str, update_fields=None):
     """Save with history (who, why), turning the database's duplicate-name refusal (two
     registrations at the same moment) into the same message as ``full_clean``'s."""
@@ -108,7 +123,7 @@ def register_kim(
         is_demo=is_demo,
         **details,
     )
-    kim.full_clean()
+    _validate(kim)
     _save(kim, by=by, reason=reason or _("Pendaftaran KIM"))
     KIMStatusChange.objects.create(
         kim=kim,
@@ -189,7 +204,7 @@ def update_kim(
     for field, value in changed.items():
         setattr(kim, field, value)
     kim.version += 1
-    kim.full_clean()
+    _validate(kim)
     _save(kim, by=by, reason=reason or _("Perubahan data KIM"))
     return kim
 
@@ -251,7 +266,7 @@ def record_status_change(
     level_now, active_now, inactive_since = status_on(kim, datetime.date.max)
     kim.level, kim.is_active, kim.inactive_since = level_now, active_now, inactive_since
     kim.version += 1
-    kim.full_clean()
+    _validate(kim)
     _save(
         kim,
         by=by,
@@ -273,6 +288,6 @@ def void_kim(*, kim: KIM, reason: str, by) -> KIM:
     kim.voided_at = timezone.now()
     kim.void_reason = reason.strip()
     kim.version += 1
-    kim.full_clean()
+    _validate(kim)
     _save(kim, by=by, reason=_("Pembatalan: %(reason)s") % {"reason": kim.void_reason})
     return kim

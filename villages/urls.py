@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import edit_views, views
 
 app_name = "villages"
 
@@ -9,7 +9,12 @@ urlpatterns = [
     path("kecamatan/<str:code>/", views.KecamatanDetailView.as_view(), name="kecamatan_detail"),
     path("desa/", views.DesaListView.as_view(), name="desa_list"),
     path("desa/tanpa-kim/", views.DesaUncoveredListView.as_view(), name="desa_uncovered"),
+    path("desa/pilihan/", edit_views.DesaOptionsView.as_view(), name="desa_options"),
     path("desa/<str:code>/", views.DesaDetailView.as_view(), name="desa_detail"),
     path("kim/", views.KIMListView.as_view(), name="kim_list"),
+    path("kim/baru/", edit_views.KIMCreateView.as_view(), name="kim_create"),
     path("kim/<int:pk>/", views.KIMDetailView.as_view(), name="kim_detail"),
+    path("kim/<int:pk>/ubah/", edit_views.KIMUpdateView.as_view(), name="kim_update"),
+    path("kim/<int:pk>/status/", edit_views.KIMStatusChangeView.as_view(), name="kim_status"),
+    path("kim/<int:pk>/batalkan/", edit_views.KIMVoidView.as_view(), name="kim_void"),
 ]

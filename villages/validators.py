@@ -1,6 +1,8 @@
 """Field validators whose limits come from settings or today's date, so they are checked by
 ``full_clean`` in the services rather than frozen into a migration."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -43,3 +45,31 @@ class MemberCountValidator:
 
     def __eq__(self, other):
         return isinstance(other, MemberCountValidator)
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-\.\(\)]")
+
+
+def normalize_phone(value: str) -> str:
+    """An Indonesian phone number in international form: "0812-3456-789", "62812...", and
+    "+62 812..." all become "+62812..."; "" stays "". Raises ``ValidationError`` otherwise.
+    Numbers have 8 to 13 digits after the country code (mobile 8xx, landline with area code)."""
+    value = _PHONE_SEPARATORS.sub("", value or "")
+    if not value:
+        return ""
+    if value.startswith("+62"):
+        national = value[3:]
+    elif value.startswith("62"):
+        national = value[2:]
+    elif value.startswith("0"):
+        national = value[1:]
+    else:
+        national = None
+    if national is None or not national.isdigit() or not 8 <= len(national) <= 13 or (
+        national.startswith("0")
+    ):
+        raise ValidationError(
+            _("Nomor telepon tidak dikenali; tulis seperti 081234567890 atau +6281234567890."),
+            code="phone",
+        )
+    return "+62" + national

@@ -11,15 +11,17 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from kimtracker import roles
+from kimtracker.roles import ViewPermissionMixin
 from reports.asof import AsOfMixin
 from reports.coverage import coverage_percent
 
+from . import permissions
 from .filters import DesaFilterSet, KecamatanFilterSet, KIMFilterSet
 from .models import KIM, Desa, Kecamatan, KIMStatusChange
 from .tables import DesaTable, KecamatanTable, KIMTable
 
 
-class AsOfTableMixin(AsOfMixin, ExportMixin, SingleTableMixin):
+class AsOfTableMixin(ViewPermissionMixin, AsOfMixin, ExportMixin, SingleTableMixin):
     """A filtered table of figures as of the page's date, downloadable as CSV."""
 
     export_formats = ("csv",)
@@ -79,6 +81,11 @@ class KIMListView(AsOfTableMixin, FilterView):
     def get_queryset(self):
         return KIM.objects.for_table().formed_by(self.as_of).with_status_on(self.as_of)
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_register=self.request.user.has_perm(roles.PERM_ADD), **kwargs
+        )
+
 
 def _kims_on(as_of):
     """Prefetch of a desa's KIM formed by ``as_of``, with their level and active flag then."""
@@ -89,7 +96,7 @@ def _kims_on(as_of):
     )
 
 
-class KecamatanDetailView(AsOfMixin, DetailView):
+class KecamatanDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     slug_field = slug_url_kwarg = "code"
     template_name = "villages/kecamatan_detail.html"
 
@@ -109,7 +116,7 @@ class KecamatanDetailView(AsOfMixin, DetailView):
         )
 
 
-class DesaDetailView(AsOfMixin, DetailView):
+class DesaDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     slug_field = slug_url_kwarg = "code"
     template_name = "villages/desa_detail.html"
 
@@ -127,7 +134,7 @@ class DesaDetailView(AsOfMixin, DetailView):
         )
 
 
-class KIMDetailView(AsOfMixin, DetailView):
+class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     template_name = "villages/kim_detail.html"
 
     def get_queryset(self):
@@ -141,10 +148,15 @@ class KIMDetailView(AsOfMixin, DetailView):
             (record, _changed_fields(record, older, hidden))
             for record, older in zip(records, records[1:] + [None], strict=True)
         ]
+        user, desa = self.request.user, self.object.desa
+        writable = self.object.voided_at is None
         return super().get_context_data(
             timeline=self.object.status_changes.select_related("recorded_by"),
             history=history,
             show_personal_data=show_personal_data,
+            can_edit=writable and permissions.may_write_in(user, desa, roles.PERM_EDIT),
+            can_record_status=writable and permissions.may_write_in(user, desa, roles.PERM_STATUS),
+            can_void=writable and permissions.may_write_in(user, desa, roles.PERM_VOID),
             **kwargs,
         )
 

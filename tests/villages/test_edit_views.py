@@ -1,0 +1,205 @@
+"""Registering and maintaining KIM through the pages, as officers do."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from villages import services
+from villages.models import KIM, Desa, Kecamatan, KecamatanAssignment
+
+D = datetime.date
+
+
+def form_data(**overrides):
+    data = {
+        "kecamatan": "35.07.08",
+        "desa": "35.07.08.2001",
+        "name": "KIM Sumberputih Maju",
+        "formed_on": "2024-03-01",
+        "member_count": "12",
+        "chair_name": "Sulastri",
+        "chair_phone": "0812-3456-7890",
+        "email": "kim@example.org",
+        "website": "https://kim-sumberputih.example.org",
+    }
+    data.update(overrides)
+    return data
+
+
+def errors_of(response, field):
+    return [str(e) for e in response.context["form"].errors.get(field, [])]
+
+
+def test_register_a_kim(officer_client, user, malang):
+    response = officer_client.post(reverse("villages:kim_create"), form_data())
+    kim = KIM.objects.get(name="KIM Sumberputih Maju")
+    assert response.status_code == 302 and response.url == kim.get_absolute_url()
+    assert kim.chair_phone == "+6281234567890"
+    assert kim.desa.code == "35.07.08.2001"
+    assert kim.status_changes.count() == 1
+    assert kim.history.first().history_user == user
+    page = officer_client.get(response.url).content.decode()
+    assert "KIM Sumberputih Maju terdaftar" in page
+
+
+def test_register_form_prefilled_from_a_desa(officer_client, malang):
+    response = officer_client.get(reverse("villages:kim_create"), {"desa": "35.07.07.2016"})
+    form = response.context["form"]
+    assert form.initial == {"desa": "35.07.07.2016", "kecamatan": "35.07.07"}
+    html = response.content.decode()
+    assert '<option value="35.07.07.2016" selected>Gubugklakah</option>' in html
+    # Only the desa of the chosen kecamatan are offered.
+    assert set(form.fields["desa"].queryset.values_list("kecamatan__code", flat=True)) == {
+        "35.07.07"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"formed_on": "2999-01-01"}, "formed_on", "tidak boleh di masa depan"),
+        ({"member_count": "2"}, "member_count", "antara 3 dan 30"),
+        ({"member_count": "31"}, "member_count", "antara 3 dan 30"),
+        ({"chair_phone": "12345"}, "chair_phone", "Nomor telepon tidak dikenali"),
+        ({"website": "bukan url"}, "website", "URL yang valid"),
+        ({"email": "bukan-email"}, "email", "alamat email yang valid"),
+        ({"name": ""}, "name", "tidak boleh kosong"),
+        ({"desa": "35.07.07.2016"}, "desa", "Pilih desa/kelurahan yang ada di kecamatan"),
+        ({"desa": ""}, "desa", "tidak boleh kosong"),
+    ],
+)
+def test_bad_input_is_refused_next_to_the_field(officer_client, malang, overrides, field,
+                                                message):
+    response = officer_client.post(reverse("villages:kim_create"), form_data(**overrides))
+    assert response.status_code == 200
+    assert any(message in e for e in errors_of(response, field)), response.context["form"].errors
+    assert f'data-error-for="{field}"' in response.content.decode()
+    assert not KIM.objects.exists()
+
+
+def test_duplicate_name_in_the_same_desa_is_refused(officer_client, user, malang):
+    officer_client.post(reverse("villages:kim_create"), form_data())
+    response = officer_client.post(reverse("villages:kim_create"),
+                                   form_data(name="kim sumberputih MAJU", confirm_second="on"))
+    assert "Sudah ada KIM dengan nama ini" in " ".join(errors_of(response, "name"))
+    assert KIM.objects.count() == 1
+
+
+def test_second_active_kim_in_a_desa_needs_confirmation(officer_client, malang):
+    officer_client.post(reverse("villages:kim_create"), form_data())
+    response = officer_client.post(reverse("villages:kim_create"), form_data(name="KIM Kedua"))
+    assert "sudah punya KIM aktif (KIM Sumberputih Maju)" in " ".join(
+        errors_of(response, "confirm_second"))
+    assert 'name="confirm_second"' in response.content.decode()
+    assert KIM.objects.count() == 1
+    response = officer_client.post(reverse("villages:kim_create"),
+                                   form_data(name="KIM Kedua", confirm_second="on"))
+    assert response.status_code == 302
+    assert KIM.objects.count() == 2
+
+
+def test_edit_and_the_second_of_two_concurrent_saves_is_refused(officer_client, user, malang):
+    officer_client.post(reverse("villages:kim_create"), form_data())
+    kim = KIM.objects.get()
+    url = reverse("villages:kim_update", args=[kim.pk])
+    opened = officer_client.get(url).context["form"]
+    assert opened.initial["version"] == 1
+    # Someone else saves first.
+    services.update_kim(kim=kim, by=user, expected_version=1, member_count=20)
+    response = officer_client.post(url, form_data(member_count="15", version="1"))
+    assert response.status_code == 200
+    text = " ".join(response.context["form"].non_field_errors())
+    assert "telah diubah orang lain" in text and "jumlah anggota" in text
+    kim.refresh_from_db()
+    assert kim.member_count == 20
+    response = officer_client.post(url, form_data(member_count="15", version="2"))
+    assert response.status_code == 302
+    kim.refresh_from_db()
+    assert (kim.member_count, kim.version) == (15, 3)
+
+
+def test_status_change_form_and_timeline(officer_client, malang):
+    officer_client.post(reverse("villages:kim_create"), form_data())
+    kim = KIM.objects.get()
+    url = reverse("villages:kim_status", args=[kim.pk])
+    response = officer_client.post(url, {"effective_on": "2024-02-01", "is_active": "0",
+                                         "note": "x"})
+    assert "tidak boleh sebelum tanggal pembentukan" in response.content.decode()
+    response = officer_client.post(url, {"effective_on": "2024-05-01", "note": "kosong"})
+    assert "Pilih tingkat baru, status aktif baru, atau keduanya" in response.content.decode()
+    response = officer_client.post(url, {"effective_on": "2024-05-01", "is_active": "0",
+                                         "note": ""})
+    assert "tidak boleh kosong" in " ".join(errors_of(response, "note"))
+    response = officer_client.post(url, {"effective_on": "2024-05-01", "level": "berkembang",
+                                         "is_active": "0", "note": "Kunjungan: tidak aktif"})
+    assert response.status_code == 302
+    kim.refresh_from_db()
+    assert (kim.level, kim.is_active, kim.inactive_since) == ("berkembang", False, D(2024, 5, 1))
+    response = officer_client.post(url, {"effective_on": "2024-09-01", "is_active": "1",
+                                         "note": "Aktif kembali"})
+    kim.refresh_from_db()
+    assert kim.is_active and kim.status_changes.count() == 3
+    html = officer_client.get(kim.get_absolute_url()).content.decode()
+    assert "Kunjungan: tidak aktif" in html and "Aktif kembali" in html
+
+
+def test_void_removes_the_kim_from_every_figure(officer_client, malang):
+    from reports import coverage
+
+    officer_client.post(reverse("villages:kim_create"), form_data(formed_on="2024-03-01"))
+    kim = KIM.objects.get()
+    today = timezone.localdate()
+    assert coverage.summary(today).kim_formed == 1
+    url = reverse("villages:kim_void", args=[kim.pk])
+    response = officer_client.post(url, {"reason": ""})
+    assert "tidak boleh kosong" in " ".join(errors_of(response, "reason"))
+    response = officer_client.post(url, {"reason": "Salah input, desa keliru"})
+    assert response.status_code == 302
+    kim.refresh_from_db()
+    assert kim.voided_at and kim.void_reason == "Salah input, desa keliru"
+    assert coverage.summary(today).kim_formed == 0
+    html = officer_client.get(kim.get_absolute_url()).content.decode()
+    assert "data-voided" in html and "Ubah data" not in html
+    assert officer_client.get(reverse("villages:kim_update", args=[kim.pk])).status_code == 404
+    # The same name can be registered again, properly.
+    response = officer_client.post(reverse("villages:kim_create"), form_data())
+    assert response.status_code == 302
+    assert KIM.objects.count() == 2
+
+
+def test_staf_cannot_write(staff_client, malang, user):
+    kim = services.register_kim(desa=Desa.objects.get(code="35.07.08.2001"), name="KIM A",
+                                formed_on=D(2024, 1, 1), by=user)
+    for name, args in (("kim_create", []), ("kim_update", [kim.pk]), ("kim_status", [kim.pk]),
+                       ("kim_void", [kim.pk])):
+        url = reverse(f"villages:{name}", args=args)
+        assert staff_client.get(url).status_code == 403
+        assert staff_client.post(url, form_data()).status_code == 403
+    html = staff_client.get(kim.get_absolute_url()).content.decode()
+    assert "Ubah data" not in html and "Catat perubahan status" not in html
+
+
+def test_assigned_officer_edits_only_their_kecamatan(officer_client, user, malang):
+    KecamatanAssignment.objects.create(user=user, kecamatan=Kecamatan.objects.get(code="35.07.07"))
+    response = officer_client.post(reverse("villages:kim_create"), form_data())
+    assert response.status_code == 403
+    assert not KIM.objects.exists()
+    response = officer_client.post(reverse("villages:kim_create"), form_data(
+        kecamatan="35.07.07", desa="35.07.07.2016", name="KIM Gubugklakah"))
+    assert response.status_code == 302
+    elsewhere = services.register_kim(desa=Desa.objects.get(code="35.07.08.2001"),
+                                      name="KIM Lain", formed_on=D(2024, 1, 1), by=None)
+    assert officer_client.get(reverse("villages:kim_update", args=[elsewhere.pk])
+                              ).status_code == 403
+    html = officer_client.get(elsewhere.get_absolute_url()).content.decode()
+    assert "Ubah data" not in html
+
+
+def test_desa_options_endpoint(officer_client, malang, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        data = officer_client.get(reverse("villages:desa_options"),
+                                  {"kecamatan": "35.07.28"}).json()
+    assert len(data["options"]) == 6
+    assert officer_client.get(reverse("villages:desa_options"),
+                              {"kecamatan": "x"}).json() == {"options": []}

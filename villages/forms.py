@@ -1,0 +1,192 @@
+"""Forms of the registry. They validate and show errors next to each field; the views hand the
+cleaned data to ``villages.services``, which checks again and writes."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import KIMLevel
+from .models import KIM, Desa, Kecamatan
+from .services import KIM_DETAIL_FIELDS
+from .validators import normalize_phone
+
+PHONE_FIELDS = ("chair_phone", "secretary_phone", "treasurer_phone")
+URL_FIELDS = ("website", "facebook", "instagram", "youtube")
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget, so templates render fields with one include."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _url_field(name: str) -> forms.URLField:
+    """A form URL field for the model's ``name`` that assumes https when the scheme is left out
+    (the behaviour of Django 6, without its deprecation warning)."""
+    return forms.URLField(
+        label=KIM._meta.get_field(name).verbose_name, required=False, assume_scheme="https"
+    )
+
+
+class KIMForm(BootstrapMixin, forms.ModelForm):
+    """Register or edit a KIM: desa chosen by kecamatan then desa. When the desa already has an
+    active KIM, the officer must confirm that a second one is meant."""
+
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan"),
+        queryset=Kecamatan.objects.select_related("kabupaten").order_by("kabupaten__code", "name"),
+        to_field_name="code",
+        empty_label=_("Pilih kecamatan"),
+    )
+    desa = forms.ModelChoiceField(
+        label=_("Desa/kelurahan"),
+        queryset=Desa.objects.none(),
+        to_field_name="code",
+        empty_label=_("Pilih desa/kelurahan"),
+        error_messages={
+            "invalid_choice": _("Pilih desa/kelurahan yang ada di kecamatan terpilih.")
+        },
+    )
+    website = _url_field("website")
+    facebook = _url_field("facebook")
+    instagram = _url_field("instagram")
+    youtube = _url_field("youtube")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_second = forms.BooleanField(
+        label=_("Ya, desa ini memang punya lebih dari satu KIM"), required=False
+    )
+
+    class Meta:
+        model = KIM
+        fields = ["kecamatan", "desa", "name", "formed_on", *KIM_DETAIL_FIELDS]
+        widgets = {
+            "formed_on": DateInput(),
+            "sk_date": DateInput(),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            **{f: forms.TextInput(attrs={"inputmode": "tel", "placeholder": "08…"})
+               for f in PHONE_FIELDS},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["formed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        kecamatan_code = self._value("kecamatan") or (
+            self.instance.desa.kecamatan.code if self.instance.desa_id else None
+        )
+        if self.instance.pk and not self.is_bound:
+            self.initial.setdefault("kecamatan", self.instance.desa.kecamatan.code)
+            self.initial.setdefault("desa", self.instance.desa.code)
+            self.initial["version"] = self.instance.version
+        if kecamatan_code:
+            self.fields["desa"].queryset = Desa.objects.filter(
+                kecamatan__code=kecamatan_code
+            ).select_related("kecamatan")
+        self.fields["desa"].widget.attrs["data-options-url"] = reverse("villages:desa_options")
+        self.needs_confirmation = False
+
+    def _value(self, name):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name)) or None
+        value = self.initial.get(name)
+        return getattr(value, "code", value)
+
+    def _clean_phone(self, name):
+        return normalize_phone(self.cleaned_data.get(name, ""))
+
+    def clean_chair_phone(self):
+        return self._clean_phone("chair_phone")
+
+    def clean_secretary_phone(self):
+        return self._clean_phone("secretary_phone")
+
+    def clean_treasurer_phone(self):
+        return self._clean_phone("treasurer_phone")
+
+    def clean(self):
+        data = super().clean()
+        desa = data.get("desa")
+        if desa and (self.instance.pk is None or desa != self.instance.desa):
+            others = KIM.objects.counted().filter(desa=desa, is_active=True)
+            names = list(others.exclude(pk=self.instance.pk).values_list("name", flat=True))
+            if names and not data.get("confirm_second"):
+                self.needs_confirmation = True
+                self.add_error(
+                    "confirm_second",
+                    _("%(desa)s sudah punya KIM aktif (%(names)s). Centang konfirmasi bila "
+                      "memang ingin mendaftarkan KIM lain di desa ini.")
+                    % {"desa": desa.name, "names": ", ".join(names)},
+                )
+        return data
+
+    def service_kwargs(self) -> dict:
+        """The cleaned data as the services take it."""
+        data = self.cleaned_data
+        return {
+            "desa": data["desa"],
+            "name": data["name"],
+            "formed_on": data["formed_on"],
+            **{f: data[f] for f in KIM_DETAIL_FIELDS},
+        }
+
+
+ACTIVE_CHOICES = [("", _("Tidak berubah")), ("1", _("Aktif")), ("0", _("Tidak aktif"))]
+
+
+class StatusChangeForm(BootstrapMixin, forms.Form):
+    """A dated change of level and/or active flag, with a note: never a silent field edit."""
+
+    effective_on = forms.DateField(label=_("Berlaku sejak"), widget=DateInput())
+    level = forms.ChoiceField(
+        label=_("Tingkat"), choices=[("", _("Tidak berubah")), *KIMLevel.choices],
+        required=False,
+    )
+    is_active = forms.TypedChoiceField(
+        label=_("Status aktif"), choices=ACTIVE_CHOICES, required=False,
+        coerce=lambda v: v == "1", empty_value=None,
+    )
+    note = forms.CharField(
+        label=_("Catatan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+        help_text=_("Misalnya hasil kunjungan atau dasar perubahan."),
+    )
+
+    def __init__(self, *args, kim, **kwargs):
+        self.kim = kim
+        kwargs.setdefault("initial", {"effective_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["effective_on"].widget.attrs.update(
+            min=kim.formed_on.isoformat(), max=timezone.localdate().isoformat()
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("level") and data.get("is_active") is None and not self.errors:
+            raise ValidationError(_("Pilih tingkat baru, status aktif baru, atau keduanya."))
+        return data
+
+
+class VoidForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Alasan pembatalan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+        help_text=_("KIM yang dibatalkan tidak dihitung di mana pun, tetapi tetap ada di "
+                    "riwayat."),
+    )
+
