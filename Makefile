@@ -23,7 +23,10 @@ db: install
 
 run: db
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "KIM Tracker: http://127.0.0.1:$(PORT)/ (admin: $(PY) manage.py createsuperuser)"
+	@echo "KIM Tracker: http://127.0.0.1:$(PORT)/"
+	@echo "Log in with a demo account printed above by load_demo (passwords are shown once;"
+	@echo "reset one with: $(PY) manage.py changepassword manajer-demo), or create an"
+	@echo "administrator with: $(PY) manage.py createsuperuser"
 	DJANGO_SETTINGS_MODULE=kimtracker.settings.local $(VENV)/bin/gunicorn kimtracker.wsgi \
 		--bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 

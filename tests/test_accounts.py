@@ -29,3 +29,53 @@ def test_indonesian_by_default_english_on_request(client, user):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("dashboard"))
     assert 'lang="en"' in page.content.decode()
+
+
+def test_login_is_locked_after_repeated_failures(client, user, settings):
+    user.set_password("rahasia-kuat-123")
+    user.save()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        page = client.post(reverse("login"), {"username": user.username, "password": "salah"})
+        assert "Nama pengguna atau kata sandi salah" in page.content.decode()
+    page = client.post(reverse("login"), {"username": user.username, "password": "salah"})
+    assert page.status_code == 429
+    assert "Terlalu banyak percobaan masuk yang gagal" in page.content.decode()
+    assert "30 menit" in page.content.decode()
+    # Even the right password is refused while locked.
+    page = client.post(reverse("login"), {"username": user.username,
+                                          "password": "rahasia-kuat-123"})
+    assert page.status_code == 429
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_change_password(client, user):
+    user.set_password("lama-rahasia-123")
+    user.save()
+    client.force_login(user)
+    page = client.post(reverse("password_change"), {
+        "old_password": "salah", "new_password1": "Baru-rahasia-456",
+        "new_password2": "Baru-rahasia-456"})
+    assert "Sandi lama Anda yang dimasukkan salah" in page.content.decode()
+    page = client.post(reverse("password_change"), {
+        "old_password": "lama-rahasia-123", "new_password1": "Baru-rahasia-456",
+        "new_password2": "Baru-rahasia-456"})
+    assert page.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Baru-rahasia-456")
+
+
+def test_password_reset_by_email(client, user, mailoutbox):
+    user.email = "petugas@example.org"
+    user.save()
+    page = client.post(reverse("password_reset"), {"email": "petugas@example.org"})
+    assert page.status_code == 302
+    (mail,) = mailoutbox
+    assert mail.subject == "Kata sandi baru untuk KIM Tracker"
+    link = next(line for line in mail.body.splitlines() if "/akun/reset/" in line)
+    page = client.get(link.split("testserver")[1], follow=True)
+    assert "Buat kata sandi baru" in page.content.decode()
+    page = client.post(page.redirect_chain[-1][0], {"new_password1": "Baru-rahasia-789",
+                                                    "new_password2": "Baru-rahasia-789"})
+    assert page.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Baru-rahasia-789")

@@ -14,6 +14,7 @@ through the services, so the demo exercises the same rules as real data.
 
 import datetime
 import random
+import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -192,3 +193,32 @@ def _deactivate(kims: list[KIM], rng: random.Random, by, *, keep: set[int]) -> N
             is_active=False,
             note=DEMO_NOTE,
         )
+
+
+DEMO_ACCOUNTS = {"staf-demo": "Staf", "petugas-demo": "Petugas", "manajer-demo": "Manajer"}
+
+
+def create_demo_accounts() -> list[tuple[str, str, str | None]]:
+    """One account per role, each with a fresh random password (never fixed in code), returned
+    as (username, role, password) so the command can print them once. An account that already
+    exists keeps its password (None)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from kimtracker.roles import sync_roles
+
+    sync_roles()
+    User = get_user_model()
+    created = []
+    for username, role in DEMO_ACCOUNTS.items():
+        user, is_new = User.objects.get_or_create(
+            username=username, defaults={"first_name": f"Demo {role}"}
+        )
+        password = None
+        if is_new:
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        created.append((username, role, password))
+    return created

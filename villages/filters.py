@@ -102,3 +102,36 @@ class KIMFilterSet(SearchFilterSet):
     class Meta:
         model = KIM
         fields = ["q", "kecamatan", "tingkat", "aktif", "tahun"]
+
+
+HISTORY_TYPES = [("+", _("Dibuat")), ("~", _("Diubah")), ("-", _("Dihapus"))]  # simple-history
+
+
+class AuditFilterSet(SearchFilterSet):
+    """The KIM history: every registration, edit, status change, void and import, by whom."""
+
+    search_fields = ("name", "history_change_reason", "history_user__username")
+    kecamatan = django_filters.ModelChoiceFilter(
+        label=_("Kecamatan"),
+        field_name="desa__kecamatan",
+        queryset=Kecamatan.objects.order_by("name"),
+        to_field_name="code",
+        widget=_select(),
+        empty_label=_("Semua kecamatan"),
+    )
+    jenis = django_filters.ChoiceFilter(
+        label=_("Jenis"), field_name="history_type", choices=HISTORY_TYPES, widget=_select(),
+        empty_label=_("Semua"),
+    )
+    dari = django_filters.DateFilter(
+        label=_("Dari tanggal"), field_name="history_date", lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+    sampai = django_filters.DateFilter(
+        label=_("Sampai tanggal"), field_name="history_date", lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+
+    class Meta:
+        model = KIM.history.model
+        fields = ["q", "kecamatan", "jenis", "dari", "sampai"]

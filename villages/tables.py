@@ -149,3 +149,38 @@ class KIMTable(AsOfTable):
 
     def value_level_on(self, value):
         return str(KIMLevel(value).label) if value else ""
+
+
+HISTORY_LABELS = {"+": _("Dibuat"), "~": _("Diubah"), "-": _("Dihapus")}
+
+
+class AuditTable(tables.Table):
+    history_date = tables.DateTimeColumn(verbose_name=_("Waktu"), short=False)
+    history_user = tables.Column(verbose_name=_("Oleh"), default="—")
+    history_type = tables.Column(verbose_name=_("Jenis"))
+    name = tables.Column(verbose_name=_("KIM"))
+    desa = tables.Column(verbose_name=_("Desa/kelurahan"), order_by="desa__name")
+    kecamatan = tables.Column(
+        verbose_name=_("Kecamatan"), accessor="desa__kecamatan", order_by="desa__kecamatan__name"
+    )
+    history_change_reason = tables.Column(verbose_name=_("Keterangan"), default="")
+
+    class Meta:
+        model = KIM.history.model
+        fields = ["history_date", "history_user", "history_type", "name", "desa", "kecamatan",
+                  "history_change_reason"]
+        order_by = "-history_date"
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+    def render_history_type(self, value):
+        return HISTORY_LABELS.get(value, value)
+
+    def value_history_type(self, value):
+        return str(HISTORY_LABELS.get(value, value))
+
+    def render_name(self, value, record):
+        return format_html('<a href="{}">{}</a>', reverse("villages:kim_detail", args=[record.id]),
+                           value)
+
+    def value_name(self, value):
+        return value

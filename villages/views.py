@@ -2,6 +2,7 @@
 page's date (``?tanggal=``). Lists are declarative (table + filter); reads are queryset
 methods, so each page runs a fixed number of queries."""
 
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -16,9 +17,9 @@ from reports.asof import AsOfMixin
 from reports.coverage import coverage_percent
 
 from . import permissions
-from .filters import DesaFilterSet, KecamatanFilterSet, KIMFilterSet
+from .filters import AuditFilterSet, DesaFilterSet, KecamatanFilterSet, KIMFilterSet
 from .models import KIM, Desa, Kecamatan, KIMStatusChange
-from .tables import DesaTable, KecamatanTable, KIMTable
+from .tables import AuditTable, DesaTable, KecamatanTable, KIMTable
 
 
 class AsOfTableMixin(ViewPermissionMixin, AsOfMixin, ExportMixin, SingleTableMixin):
@@ -85,6 +86,22 @@ class KIMListView(AsOfTableMixin, FilterView):
         return super().get_context_data(
             can_register=self.request.user.has_perm(roles.PERM_ADD), **kwargs
         )
+
+
+class AuditLogView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    """Managers' audit log: who registered, edited, changed the status of, voided or imported
+    which KIM, and when (the KIM history kept by django-simple-history)."""
+
+    permission_required = roles.PERM_AUDIT
+    table_class = AuditTable
+    filterset_class = AuditFilterSet
+    template_name = "villages/audit_log.html"
+    paginate_by = 50
+    export_formats = ("csv",)
+    export_name = "log-audit"
+
+    def get_queryset(self):
+        return KIM.history.select_related("history_user", "desa__kecamatan")
 
 
 def _kims_on(as_of):

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "django_filters",
     "django_tables2",
     "simple_history",
@@ -43,6 +45,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kimtracker.urls"
@@ -106,6 +111,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins for a locked-out username/IP before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after 5 failures for one username from one address, 30 minutes' lockout.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+# E-mail (password reset, monthly reports): EMAIL_URL, e.g. smtp+tls://user:pass@host:587
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="KIM Tracker <kim-tracker@localhost>")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -118,6 +140,26 @@ KIM_MEMBER_COUNT_MAX = env.int("KIM_MEMBER_COUNT_MAX", default=30)
 # without it (boundaries only).
 KIM_MAP_TILE_URL = env("KIM_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+
+# Content-Security-Policy (django-csp): no inline script anywhere; the vendored libraries may
+# come from jsDelivr (pinned with SRI); styles allow inline attributes (Leaflet and the coverage
+# tiles set colours that way).
+_CDN = "https://cdn.jsdelivr.net"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", _CDN],
+        "style-src": ["'self'", _CDN, "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *env.list("KIM_CSP_IMG_SRC", default=[
+            "https://tile.openstreetmap.org"])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", _CDN],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 # The bundled wilayah fixture loaded by `load_wilayah` without --source.
 WILAYAH_FIXTURE_DIR = BASE_DIR / "fixtures" / "wilayah-35.07"
 # Vendor JS/CSS from the CDN (SRI-pinned, local fallback); intranets without internet set it false.

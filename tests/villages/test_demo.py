@@ -97,3 +97,23 @@ def test_refuses_next_to_real_kim_unless_forced(malang, user):
 def test_needs_the_wilayah_first(db):
     with pytest.raises(CommandError, match="load_wilayah"):
         call_command("load_demo", stdout=io.StringIO())
+
+
+def test_demo_accounts_one_per_role_with_random_passwords(demo, client):
+    from django.contrib.auth import get_user_model
+
+    from villages.demo import create_demo_accounts
+
+    users = get_user_model().objects.filter(username__endswith="-demo")
+    assert {(u.username, u.groups.get().name) for u in users} == {
+        ("staf-demo", "Staf"), ("petugas-demo", "Petugas"), ("manajer-demo", "Manajer")}
+    # Already there: kept, no password shown again.
+    assert all(password is None for _u, _r, password in create_demo_accounts())
+    users.delete()
+    first = {u: p for u, _r, p in create_demo_accounts()}
+    users.delete()
+    second = {u: p for u, _r, p in create_demo_accounts()}
+    assert all(first[u] and len(first[u]) >= 16 and first[u] != second[u] for u in first)
+    response = client.post("/akun/masuk/", {"username": "manajer-demo",
+                                            "password": second["manajer-demo"]})
+    assert response.status_code == 302

@@ -49,3 +49,10 @@ class Command(BaseCommand):
                 % {"count": len(kims)}
             )
         )
+        self._accounts()
+
+    def _accounts(self):
+        self.stdout.write(_("Akun demo (kata sandi hanya ditampilkan sekali, simpan sekarang):"))
+        for username, role, password in demo.create_demo_accounts():
+            shown = password or _("(sudah ada; kata sandi tidak diubah)")
+            self.stdout.write(f"  {role:8} {username:14} {shown}")

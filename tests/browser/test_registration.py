@@ -1,0 +1,64 @@
+"""An officer registers a KIM in Wajak in a real browser; the dashboard then no longer lists
+Wajak among the kecamatan without a KIM."""
+
+import pytest
+from django.utils import timezone
+
+from villages.models import KIM
+
+from ..conftest import user_with_role
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_officer_registers_a_kim_in_wajak(page, live_server, malang):
+    officer = user_with_role("petugas-lapangan", "Petugas")
+    officer.set_password(PASSWORD)
+    officer.save()
+    page.goto(f"{live_server.url}/akun/masuk/")
+    page.fill("#id_username", "petugas-lapangan")
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]:has-text('Masuk')")
+    page.wait_for_url(f"{live_server.url}/")
+
+    without = page.locator("[data-kecamatan-without]")
+    assert "Wajak" in without.inner_text()
+
+    page.goto(f"{live_server.url}/kim/")
+    page.click("text=Daftarkan KIM")
+    page.select_option("#id_kecamatan", label="Wajak")
+    page.wait_for_selector("#id_desa[data-loaded='35.07.08']")
+    page.select_option("#id_desa", label="Codo")
+    page.fill("#id_name", "KIM Codo Sejahtera")
+    page.fill("#id_formed_on", timezone.localdate().isoformat())
+    page.fill("#id_member_count", "15")
+    page.fill("#id_chair_phone", "0812 3456 7890")
+    page.click("button:has-text('Simpan')")
+    page.wait_for_url("**/kim/*/")
+    assert "KIM Codo Sejahtera terdaftar" in page.content()
+    kim = KIM.objects.get(name="KIM Codo Sejahtera")
+    assert (kim.desa.code, kim.chair_phone) == ("35.07.08.2008", "+6281234567890")
+
+    page.goto(f"{live_server.url}/")
+    assert "Wajak" not in page.locator("[data-kecamatan-without]").inner_text()
+
+
+def test_bad_input_shows_messages_next_to_fields(page, live_server, malang):
+    officer = user_with_role("petugas-meja", "Petugas")
+    officer.set_password(PASSWORD)
+    officer.save()
+    page.goto(f"{live_server.url}/akun/masuk/?next=/kim/baru/%3Fdesa%3D35.07.28.2001")
+    page.fill("#id_username", "petugas-meja")
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]:has-text('Masuk')")
+    page.wait_for_url("**/kim/baru/**")
+    assert page.locator("#id_desa").input_value() == "35.07.28.2001"
+    page.fill("#id_name", "KIM Uji")
+    page.fill("#id_formed_on", "2020-01-01")
+    page.fill("#id_member_count", "2")
+    page.fill("#id_chair_phone", "12345")
+    page.click("button:has-text('Simpan')")
+    assert "antara 3 dan 30" in page.locator('[data-error-for="member_count"]').inner_text()
+    assert "Nomor telepon" in page.locator('[data-error-for="chair_phone"]').inner_text()
+    assert not KIM.objects.exists()
