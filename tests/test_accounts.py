@@ -42,8 +42,9 @@ def test_login_is_locked_after_repeated_failures(client, user, settings):
     assert "Terlalu banyak percobaan masuk yang gagal" in page.content.decode()
     assert "30 menit" in page.content.decode()
     # Even the right password is refused while locked.
-    page = client.post(reverse("login"), {"username": user.username,
-                                          "password": "rahasia-kuat-123"})
+    page = client.post(
+        reverse("login"), {"username": user.username, "password": "rahasia-kuat-123"}
+    )
     assert page.status_code == 429
     assert client.get(reverse("dashboard")).status_code == 302
 
@@ -52,13 +53,23 @@ def test_change_password(client, user):
     user.set_password("lama-rahasia-123")
     user.save()
     client.force_login(user)
-    page = client.post(reverse("password_change"), {
-        "old_password": "salah", "new_password1": "Baru-rahasia-456",
-        "new_password2": "Baru-rahasia-456"})
+    page = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "salah",
+            "new_password1": "Baru-rahasia-456",
+            "new_password2": "Baru-rahasia-456",
+        },
+    )
     assert "Sandi lama Anda yang dimasukkan salah" in page.content.decode()
-    page = client.post(reverse("password_change"), {
-        "old_password": "lama-rahasia-123", "new_password1": "Baru-rahasia-456",
-        "new_password2": "Baru-rahasia-456"})
+    page = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "lama-rahasia-123",
+            "new_password1": "Baru-rahasia-456",
+            "new_password2": "Baru-rahasia-456",
+        },
+    )
     assert page.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Baru-rahasia-456")
@@ -74,8 +85,10 @@ def test_password_reset_by_email(client, user, mailoutbox):
     link = next(line for line in mail.body.splitlines() if "/akun/reset/" in line)
     page = client.get(link.split("testserver")[1], follow=True)
     assert "Buat kata sandi baru" in page.content.decode()
-    page = client.post(page.redirect_chain[-1][0], {"new_password1": "Baru-rahasia-789",
-                                                    "new_password2": "Baru-rahasia-789"})
+    page = client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "Baru-rahasia-789", "new_password2": "Baru-rahasia-789"},
+    )
     assert page.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Baru-rahasia-789")

@@ -72,8 +72,12 @@ def sample_url(name, pattern, kim):
 
 @pytest.fixture
 def setting(malang, user, staf, manajer):
-    kim = services.register_kim(desa=Desa.objects.get(code="35.07.07.2016"),
-                                name="KIM Gubugklakah", formed_on="2020-01-01", by=None)
+    kim = services.register_kim(
+        desa=Desa.objects.get(code="35.07.07.2016"),
+        name="KIM Gubugklakah",
+        formed_on="2020-01-01",
+        by=None,
+    )
     return {STAF: staf, PETUGAS: user, MANAJER: manajer}, kim
 
 
@@ -117,8 +121,18 @@ def test_admin_is_for_the_superuser_only(client, setting):
 def test_csp_and_no_inline_script(client, setting):
     users, kim = setting
     client.force_login(users[MANAJER])
-    for url in ("/", "/peta/", "/kecamatan/", "/desa/", "/kim/", kim.get_absolute_url(),
-                "/kim/baru/", f"/kim/{kim.pk}/ubah/", "/audit/", "/akun/masuk/"):
+    for url in (
+        "/",
+        "/peta/",
+        "/kecamatan/",
+        "/desa/",
+        "/kim/",
+        kim.get_absolute_url(),
+        "/kim/baru/",
+        f"/kim/{kim.pk}/ubah/",
+        "/audit/",
+        "/akun/masuk/",
+    ):
         response = client.get(url)
         policy = response["Content-Security-Policy"]
         script_src = re.search(r"script-src ([^;]*)", policy).group(1)

@@ -52,8 +52,14 @@ class KIMFormMixin:
         "form_identity": ("kecamatan", "desa", "name", "formed_on", "member_count"),
         "form_confirm": ("confirm_second",),
         "form_sk": ("sk_number", "sk_date", "sk_issuer"),
-        "form_officers": ("chair_name", "chair_phone", "secretary_name", "secretary_phone",
-                          "treasurer_name", "treasurer_phone"),
+        "form_officers": (
+            "chair_name",
+            "chair_phone",
+            "secretary_name",
+            "secretary_phone",
+            "treasurer_name",
+            "treasurer_phone",
+        ),
         "form_contact": ("address", "email", "website", "facebook", "instagram", "youtube"),
     }
 
@@ -152,8 +158,9 @@ class KIMVoidView(PermissionRequiredMixin, KIMObjectMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.void_kim(kim=self.kim, reason=form.cleaned_data["reason"],
-                              by=self.request.user)
+            services.void_kim(
+                kim=self.kim, reason=form.cleaned_data["reason"], by=self.request.user
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -176,5 +183,3 @@ class DesaOptionsView(PermissionRequiredMixin, View):
         return JsonResponse(
             {"options": [{"code": d.code, "name": d.name} for d in desa.only("code", "name")]}
         )
-
-

@@ -120,15 +120,22 @@ class AuditFilterSet(SearchFilterSet):
         empty_label=_("Semua kecamatan"),
     )
     jenis = django_filters.ChoiceFilter(
-        label=_("Jenis"), field_name="history_type", choices=HISTORY_TYPES, widget=_select(),
+        label=_("Jenis"),
+        field_name="history_type",
+        choices=HISTORY_TYPES,
+        widget=_select(),
         empty_label=_("Semua"),
     )
     dari = django_filters.DateFilter(
-        label=_("Dari tanggal"), field_name="history_date", lookup_expr="date__gte",
+        label=_("Dari tanggal"),
+        field_name="history_date",
+        lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
     )
     sampai = django_filters.DateFilter(
-        label=_("Sampai tanggal"), field_name="history_date", lookup_expr="date__lte",
+        label=_("Sampai tanggal"),
+        field_name="history_date",
+        lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
     )
 

@@ -82,8 +82,10 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
             "formed_on": DateInput(),
             "sk_date": DateInput(),
             "address": forms.Textarea(attrs={"rows": 2}),
-            **{f: forms.TextInput(attrs={"inputmode": "tel", "placeholder": "08…"})
-               for f in PHONE_FIELDS},
+            **{
+                f: forms.TextInput(attrs={"inputmode": "tel", "placeholder": "08…"})
+                for f in PHONE_FIELDS
+            },
         }
 
     def __init__(self, *args, **kwargs):
@@ -131,8 +133,10 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
                 self.needs_confirmation = True
                 self.add_error(
                     "confirm_second",
-                    _("%(desa)s sudah punya KIM aktif (%(names)s). Centang konfirmasi bila "
-                      "memang ingin mendaftarkan KIM lain di desa ini.")
+                    _(
+                        "%(desa)s sudah punya KIM aktif (%(names)s). Centang konfirmasi bila "
+                        "memang ingin mendaftarkan KIM lain di desa ini."
+                    )
                     % {"desa": desa.name, "names": ", ".join(names)},
                 )
         return data
@@ -156,15 +160,21 @@ class StatusChangeForm(BootstrapMixin, forms.Form):
 
     effective_on = forms.DateField(label=_("Berlaku sejak"), widget=DateInput())
     level = forms.ChoiceField(
-        label=_("Tingkat"), choices=[("", _("Tidak berubah")), *KIMLevel.choices],
+        label=_("Tingkat"),
+        choices=[("", _("Tidak berubah")), *KIMLevel.choices],
         required=False,
     )
     is_active = forms.TypedChoiceField(
-        label=_("Status aktif"), choices=ACTIVE_CHOICES, required=False,
-        coerce=lambda v: v == "1", empty_value=None,
+        label=_("Status aktif"),
+        choices=ACTIVE_CHOICES,
+        required=False,
+        coerce=lambda v: v == "1",
+        empty_value=None,
     )
     note = forms.CharField(
-        label=_("Catatan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+        label=_("Catatan"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
         help_text=_("Misalnya hasil kunjungan atau dasar perubahan."),
     )
 
@@ -185,8 +195,8 @@ class StatusChangeForm(BootstrapMixin, forms.Form):
 
 class VoidForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
-        label=_("Alasan pembatalan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-        help_text=_("KIM yang dibatalkan tidak dihitung di mana pun, tetapi tetap ada di "
-                    "riwayat."),
+        label=_("Alasan pembatalan"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("KIM yang dibatalkan tidak dihitung di mana pun, tetapi tetap ada di riwayat."),
     )
-

@@ -167,8 +167,15 @@ class AuditTable(tables.Table):
 
     class Meta:
         model = KIM.history.model
-        fields = ["history_date", "history_user", "history_type", "name", "desa", "kecamatan",
-                  "history_change_reason"]
+        fields = [
+            "history_date",
+            "history_user",
+            "history_type",
+            "name",
+            "desa",
+            "kecamatan",
+            "history_change_reason",
+        ]
         order_by = "-history_date"
         attrs = {"class": "table table-sm table-hover align-middle"}
 
@@ -179,8 +186,9 @@ class AuditTable(tables.Table):
         return str(HISTORY_LABELS.get(value, value))
 
     def render_name(self, value, record):
-        return format_html('<a href="{}">{}</a>', reverse("villages:kim_detail", args=[record.id]),
-                           value)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("villages:kim_detail", args=[record.id]), value
+        )
 
     def value_name(self, value):
         return value

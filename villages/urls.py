@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import edit_views, views
+from . import edit_views, import_views, views
 
 app_name = "villages"
 
 urlpatterns = [
+    path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("kecamatan/", views.KecamatanListView.as_view(), name="kecamatan_list"),
     path("kecamatan/<str:code>/", views.KecamatanDetailView.as_view(), name="kecamatan_detail"),
     path("desa/", views.DesaListView.as_view(), name="desa_list"),
@@ -17,4 +18,15 @@ urlpatterns = [
     path("kim/<int:pk>/ubah/", edit_views.KIMUpdateView.as_view(), name="kim_update"),
     path("kim/<int:pk>/status/", edit_views.KIMStatusChangeView.as_view(), name="kim_status"),
     path("kim/<int:pk>/batalkan/", edit_views.KIMVoidView.as_view(), name="kim_void"),
+    path("kim/impor/", import_views.KIMImportView.as_view(), name="kim_import"),
+    path(
+        "kim/impor/konfirmasi/",
+        import_views.KIMImportConfirmView.as_view(),
+        name="kim_import_confirm",
+    ),
+    path(
+        "kim/impor/templat.<str:format>",
+        import_views.KIMImportTemplateView.as_view(),
+        name="kim_import_template",
+    ),
 ]

@@ -65,8 +65,11 @@ def normalize_phone(value: str) -> str:
         national = value[1:]
     else:
         national = None
-    if national is None or not national.isdigit() or not 8 <= len(national) <= 13 or (
-        national.startswith("0")
+    if (
+        national is None
+        or not national.isdigit()
+        or not 8 <= len(national) <= 13
+        or (national.startswith("0"))
     ):
         raise ValidationError(
             _("Nomor telepon tidak dikenali; tulis seperti 081234567890 atau +6281234567890."),

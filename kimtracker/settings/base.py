@@ -150,8 +150,11 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", _CDN],
         "style-src": ["'self'", _CDN, "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", *env.list("KIM_CSP_IMG_SRC", default=[
-            "https://tile.openstreetmap.org"])],
+        "img-src": [
+            "'self'",
+            "data:",
+            *env.list("KIM_CSP_IMG_SRC", default=["https://tile.openstreetmap.org"]),
+        ],
         "connect-src": ["'self'"],
         "font-src": ["'self'", _CDN],
         "object-src": ["'none'"],
@@ -160,6 +163,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Largest KIM import file accepted (bytes and data rows).
+KIM_IMPORT_MAX_BYTES = env.int("KIM_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+KIM_IMPORT_MAX_ROWS = env.int("KIM_IMPORT_MAX_ROWS", default=5000)
 # The bundled wilayah fixture loaded by `load_wilayah` without --source.
 WILAYAH_FIXTURE_DIR = BASE_DIR / "fixtures" / "wilayah-35.07"
 # Vendor JS/CSS from the CDN (SRI-pinned, local fallback); intranets without internet set it false.

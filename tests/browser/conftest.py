@@ -8,6 +8,10 @@ import shutil
 
 import pytest
 
+from kimtracker.roles import STAF
+
+from ..conftest import user_with_role
+
 CHROMIUM = os.environ.get("KIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -50,8 +54,12 @@ def page(browser):
 
 
 @pytest.fixture
-def officer(transactional_db, django_user_model):
-    return django_user_model.objects.create_user("staf", password=PASSWORD)
+def officer(transactional_db):
+    """A Staf user with a known password (the name is the role's: staff browse coverage)."""
+    user = user_with_role("staf", STAF)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
 
 
 @pytest.fixture

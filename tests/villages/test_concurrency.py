@@ -30,8 +30,13 @@ def test_simultaneous_registrations_make_one_kim(transactional_db, malang, monke
         return original_save(kim, **kwargs)
 
     monkeypatch.setattr(services, "_save", save_after_both_validated)
-    data = {"kecamatan": "35.07.08", "desa": "35.07.08.2001", "name": "KIM Kembar",
-            "formed_on": "2024-05-05", "member_count": "10"}
+    data = {
+        "kecamatan": "35.07.08",
+        "desa": "35.07.08.2001",
+        "name": "KIM Kembar",
+        "formed_on": "2024-05-05",
+        "member_count": "10",
+    }
     responses = [None, None]
 
     def register(i):

@@ -106,7 +106,10 @@ def test_demo_accounts_one_per_role_with_random_passwords(demo, client):
 
     users = get_user_model().objects.filter(username__endswith="-demo")
     assert {(u.username, u.groups.get().name) for u in users} == {
-        ("staf-demo", "Staf"), ("petugas-demo", "Petugas"), ("manajer-demo", "Manajer")}
+        ("staf-demo", "Staf"),
+        ("petugas-demo", "Petugas"),
+        ("manajer-demo", "Manajer"),
+    }
     # Already there: kept, no password shown again.
     assert all(password is None for _u, _r, password in create_demo_accounts())
     users.delete()
@@ -114,6 +117,7 @@ def test_demo_accounts_one_per_role_with_random_passwords(demo, client):
     users.delete()
     second = {u: p for u, _r, p in create_demo_accounts()}
     assert all(first[u] and len(first[u]) >= 16 and first[u] != second[u] for u in first)
-    response = client.post("/akun/masuk/", {"username": "manajer-demo",
-                                            "password": second["manajer-demo"]})
+    response = client.post(
+        "/akun/masuk/", {"username": "manajer-demo", "password": second["manajer-demo"]}
+    )
     assert response.status_code == 302

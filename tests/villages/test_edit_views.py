@@ -52,7 +52,8 @@ def test_register_form_prefilled_from_a_desa(officer_client, malang):
     assert '<option value="35.07.07.2016" selected>Gubugklakah</option>' in html
     # Only the desa of the chosen kecamatan are offered.
     assert set(form.fields["desa"].queryset.values_list("kecamatan__code", flat=True)) == {
-        "35.07.07"}
+        "35.07.07"
+    }
 
 
 @pytest.mark.parametrize(
@@ -69,8 +70,7 @@ def test_register_form_prefilled_from_a_desa(officer_client, malang):
         ({"desa": ""}, "desa", "tidak boleh kosong"),
     ],
 )
-def test_bad_input_is_refused_next_to_the_field(officer_client, malang, overrides, field,
-                                                message):
+def test_bad_input_is_refused_next_to_the_field(officer_client, malang, overrides, field, message):
     response = officer_client.post(reverse("villages:kim_create"), form_data(**overrides))
     assert response.status_code == 200
     assert any(message in e for e in errors_of(response, field)), response.context["form"].errors
@@ -80,8 +80,9 @@ def test_bad_input_is_refused_next_to_the_field(officer_client, malang, override
 
 def test_duplicate_name_in_the_same_desa_is_refused(officer_client, user, malang):
     officer_client.post(reverse("villages:kim_create"), form_data())
-    response = officer_client.post(reverse("villages:kim_create"),
-                                   form_data(name="kim sumberputih MAJU", confirm_second="on"))
+    response = officer_client.post(
+        reverse("villages:kim_create"), form_data(name="kim sumberputih MAJU", confirm_second="on")
+    )
     assert "Sudah ada KIM dengan nama ini" in " ".join(errors_of(response, "name"))
     assert KIM.objects.count() == 1
 
@@ -90,11 +91,13 @@ def test_second_active_kim_in_a_desa_needs_confirmation(officer_client, malang):
     officer_client.post(reverse("villages:kim_create"), form_data())
     response = officer_client.post(reverse("villages:kim_create"), form_data(name="KIM Kedua"))
     assert "sudah punya KIM aktif (KIM Sumberputih Maju)" in " ".join(
-        errors_of(response, "confirm_second"))
+        errors_of(response, "confirm_second")
+    )
     assert 'name="confirm_second"' in response.content.decode()
     assert KIM.objects.count() == 1
-    response = officer_client.post(reverse("villages:kim_create"),
-                                   form_data(name="KIM Kedua", confirm_second="on"))
+    response = officer_client.post(
+        reverse("villages:kim_create"), form_data(name="KIM Kedua", confirm_second="on")
+    )
     assert response.status_code == 302
     assert KIM.objects.count() == 2
 
@@ -123,21 +126,31 @@ def test_status_change_form_and_timeline(officer_client, malang):
     officer_client.post(reverse("villages:kim_create"), form_data())
     kim = KIM.objects.get()
     url = reverse("villages:kim_status", args=[kim.pk])
-    response = officer_client.post(url, {"effective_on": "2024-02-01", "is_active": "0",
-                                         "note": "x"})
+    response = officer_client.post(
+        url, {"effective_on": "2024-02-01", "is_active": "0", "note": "x"}
+    )
     assert "tidak boleh sebelum tanggal pembentukan" in response.content.decode()
     response = officer_client.post(url, {"effective_on": "2024-05-01", "note": "kosong"})
     assert "Pilih tingkat baru, status aktif baru, atau keduanya" in response.content.decode()
-    response = officer_client.post(url, {"effective_on": "2024-05-01", "is_active": "0",
-                                         "note": ""})
+    response = officer_client.post(
+        url, {"effective_on": "2024-05-01", "is_active": "0", "note": ""}
+    )
     assert "tidak boleh kosong" in " ".join(errors_of(response, "note"))
-    response = officer_client.post(url, {"effective_on": "2024-05-01", "level": "berkembang",
-                                         "is_active": "0", "note": "Kunjungan: tidak aktif"})
+    response = officer_client.post(
+        url,
+        {
+            "effective_on": "2024-05-01",
+            "level": "berkembang",
+            "is_active": "0",
+            "note": "Kunjungan: tidak aktif",
+        },
+    )
     assert response.status_code == 302
     kim.refresh_from_db()
     assert (kim.level, kim.is_active, kim.inactive_since) == ("berkembang", False, D(2024, 5, 1))
-    response = officer_client.post(url, {"effective_on": "2024-09-01", "is_active": "1",
-                                         "note": "Aktif kembali"})
+    response = officer_client.post(
+        url, {"effective_on": "2024-09-01", "is_active": "1", "note": "Aktif kembali"}
+    )
     kim.refresh_from_db()
     assert kim.is_active and kim.status_changes.count() == 3
     html = officer_client.get(kim.get_absolute_url()).content.decode()
@@ -169,10 +182,15 @@ def test_void_removes_the_kim_from_every_figure(officer_client, malang):
 
 
 def test_staf_cannot_write(staff_client, malang, user):
-    kim = services.register_kim(desa=Desa.objects.get(code="35.07.08.2001"), name="KIM A",
-                                formed_on=D(2024, 1, 1), by=user)
-    for name, args in (("kim_create", []), ("kim_update", [kim.pk]), ("kim_status", [kim.pk]),
-                       ("kim_void", [kim.pk])):
+    kim = services.register_kim(
+        desa=Desa.objects.get(code="35.07.08.2001"), name="KIM A", formed_on=D(2024, 1, 1), by=user
+    )
+    for name, args in (
+        ("kim_create", []),
+        ("kim_update", [kim.pk]),
+        ("kim_status", [kim.pk]),
+        ("kim_void", [kim.pk]),
+    ):
         url = reverse(f"villages:{name}", args=args)
         assert staff_client.get(url).status_code == 403
         assert staff_client.post(url, form_data()).status_code == 403
@@ -185,21 +203,30 @@ def test_assigned_officer_edits_only_their_kecamatan(officer_client, user, malan
     response = officer_client.post(reverse("villages:kim_create"), form_data())
     assert response.status_code == 403
     assert not KIM.objects.exists()
-    response = officer_client.post(reverse("villages:kim_create"), form_data(
-        kecamatan="35.07.07", desa="35.07.07.2016", name="KIM Gubugklakah"))
+    response = officer_client.post(
+        reverse("villages:kim_create"),
+        form_data(kecamatan="35.07.07", desa="35.07.07.2016", name="KIM Gubugklakah"),
+    )
     assert response.status_code == 302
-    elsewhere = services.register_kim(desa=Desa.objects.get(code="35.07.08.2001"),
-                                      name="KIM Lain", formed_on=D(2024, 1, 1), by=None)
-    assert officer_client.get(reverse("villages:kim_update", args=[elsewhere.pk])
-                              ).status_code == 403
+    elsewhere = services.register_kim(
+        desa=Desa.objects.get(code="35.07.08.2001"),
+        name="KIM Lain",
+        formed_on=D(2024, 1, 1),
+        by=None,
+    )
+    assert (
+        officer_client.get(reverse("villages:kim_update", args=[elsewhere.pk])).status_code == 403
+    )
     html = officer_client.get(elsewhere.get_absolute_url()).content.decode()
     assert "Ubah data" not in html
 
 
 def test_desa_options_endpoint(officer_client, malang, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
-        data = officer_client.get(reverse("villages:desa_options"),
-                                  {"kecamatan": "35.07.28"}).json()
+        data = officer_client.get(
+            reverse("villages:desa_options"), {"kecamatan": "35.07.28"}
+        ).json()
     assert len(data["options"]) == 6
-    assert officer_client.get(reverse("villages:desa_options"),
-                              {"kecamatan": "x"}).json() == {"options": []}
+    assert officer_client.get(reverse("villages:desa_options"), {"kecamatan": "x"}).json() == {
+        "options": []
+    }
