@@ -4,9 +4,12 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 PYTHON ?= python3
 
-.PHONY: install db run test lint check clean
+.PHONY: install system-packages db run test lint check clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-packages
+
+system-packages:
+	@bash scripts/system-packages.sh
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("peta/data/", views.MapDataView.as_view(), name="map_data"),
+    path("laporan/", report_views.ReportIndexView.as_view(), name="index"),
+    path("laporan/bulanan/<str:month>/", report_views.MonthlyReportView.as_view(), name="monthly"),
+    path("laporan/target/", report_views.TargetView.as_view(), name="targets"),
+    path(
+        "laporan/data-terbuka/kim.<str:kind>", report_views.OpenDataView.as_view(), name="open_data"
+    ),
 ]

@@ -43,6 +43,10 @@ ACCESS = {
     "villages:kim_import_confirm": PETUGAS,
     "villages:kim_import_template": PETUGAS,
     "villages:audit_log": MANAJER,
+    "reports:index": MANAJER,
+    "reports:monthly": MANAJER,
+    "reports:targets": MANAJER,
+    "reports:open_data": MANAJER,
 }
 
 
@@ -66,6 +70,8 @@ def sample_url(name, pattern, kim):
             "format": "csv",
             "uidb64": "MQ",
             "token": "tanda-palsu",
+            "month": "2020-06",
+            "kind": "csv",
         }[key]
     return reverse(name, kwargs=kwargs)
 

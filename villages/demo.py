@@ -29,11 +29,14 @@ SEED = 350700
 DEMO_NOTE = "Data demo (sintetis), bukan data resmi."
 
 # Published milestones: (date, KIM formed by then), and the formation window of each step.
+# Nothing happens between the mid-2023 snapshot and the end of June 2023, so the June 2023
+# monthly report shows the same published figures.
+LATE_START = datetime.date(2023, 7, 1)
 FORMATION_STEPS = [
     (datetime.date(2017, 1, 1), datetime.date(2019, 12, 31), 28),
     (datetime.date(2020, 1, 1), datetime.date(2022, 12, 31), 187 - 28),
     (datetime.date(2023, 1, 1), datetime.date(2023, 6, 25), 215 - 187),
-    (datetime.date(2023, 6, 26), datetime.date(2025, 8, 31), 250 - 215),
+    (LATE_START, datetime.date(2025, 8, 31), 250 - 215),
 ]
 SNAPSHOT_2023 = datetime.date(2023, 6, 25)
 SNAPSHOT_2025 = datetime.date(2025, 9, 24)
@@ -160,8 +163,8 @@ def _promote(kims: list[KIM], rng: random.Random, by) -> KIM:
 
 def _deactivate(kims: list[KIM], rng: random.Random, by, *, keep: set[int]) -> None:
     """Leave exactly 75 KIM active on 2025-09-24 (``keep`` among them): deactivate the others on
-    dates between 2023-06-26 and that day; a few lapse and come back before it."""
-    first_day = SNAPSHOT_2023 + datetime.timedelta(days=1)
+    dates between 2023-07-01 and that day; a few lapse and come back before it."""
+    first_day = LATE_START
     keep = set(keep)
     # KIM formed in the last months are still active; the rest of the 75 are drawn at random.
     keep |= {k.pk for k in kims if k.formed_on > datetime.date(2025, 3, 1)}

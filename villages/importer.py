@@ -52,8 +52,6 @@ from . import services
 from .models import KIM, Desa
 from .validators import normalize_phone
 
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-DEFAULT_MAX_ROWS = 5000
 # An XLSX is a zip of XML: a small file may unpack to far more. Past this many times the upload
 # limit it is refused before openpyxl parses it.
 MAX_UNPACK_FACTOR = 25
@@ -148,11 +146,11 @@ BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x
 
 
 def max_bytes() -> int:
-    return getattr(settings, "KIM_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.KIM_IMPORT_MAX_BYTES
 
 
 def max_rows() -> int:
-    return getattr(settings, "KIM_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    return settings.KIM_IMPORT_MAX_ROWS
 
 
 class ImportRefused(Exception):

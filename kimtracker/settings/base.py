@@ -163,6 +163,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Signature block of the monthly PDF report.
+KIM_REPORT_SIGNATURE_PLACE = env("KIM_REPORT_SIGNATURE_PLACE", default="Kepanjen")
+KIM_REPORT_SIGNATURE_TITLE = env(
+    "KIM_REPORT_SIGNATURE_TITLE",
+    default="Kepala Dinas Komunikasi dan Informatika Kabupaten Malang",
+)
 # Largest KIM import file accepted (bytes and data rows).
 KIM_IMPORT_MAX_BYTES = env.int("KIM_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 KIM_IMPORT_MAX_ROWS = env.int("KIM_IMPORT_MAX_ROWS", default=5000)

@@ -48,7 +48,7 @@ def test_september_2025_snapshot(demo):
     assert KIM.objects.active_on(on).count() == 75
     # The 175 others were deactivated by dated status changes between mid-2023 and that day.
     deactivations = KIMStatusChange.objects.filter(is_active=False)
-    assert deactivations.exclude(effective_on__range=(D(2023, 6, 26), on)).count() == 0
+    assert deactivations.exclude(effective_on__range=(D(2023, 7, 1), on)).count() == 0
     inactive = KIM.objects.formed_by(on).exclude(pk__in=KIM.objects.active_on(on))
     assert inactive.count() == 175
     assert not inactive.exclude(pk__in=deactivations.values("kim")).exists()

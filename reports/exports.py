@@ -1,0 +1,500 @@
+"""The monthly report as files: XLSX (openpyxl), CSV (the per-kecamatan table) and PDF
+(WeasyPrint, from ``templates/reports/monthly_pdf.html``). All three render one
+``monthly.MonthlyReport`` and share the row definitions below, so a figure reads the same in
+every file and on the page.
+
+Texts go through gettext in the language the caller asks for (Bahasa Indonesia by default);
+dates are written "30 Juni 2023" with the project's formats. Numbers stay numbers in the XLSX
+(percent as a number with one decimal) and in the CSV (a dot as decimal separator, for
+machines); the PDF writes them the Indonesian way (1.234, 55,1).
+
+The PDF needs WeasyPrint's system libraries (Pango, HarfBuzz) and a font (DejaVu); it fetches
+nothing from the network.
+"""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from villages.choices import KIMLevel
+from villages.models import KIM
+
+from . import coverage, svg
+from .monthly import MonthlyReport
+
+DEFAULT_LANGUAGE = "id"
+
+XLSX_DATE_FORMAT = "DD/MM/YYYY"
+PERCENT_FORMAT = "0.0"
+SIGNED_FORMAT = "+#,##0;-#,##0;0"
+SIGNED_PERCENT_FORMAT = "+0.0;-0.0;0.0"
+
+# The headline figures: (attribute of coverage.Summary, label, is a percent).
+FIGURES = [
+    ("kim_formed", gettext_lazy("KIM dibentuk"), False),
+    ("kim_active", gettext_lazy("KIM aktif"), False),
+    ("kim_mandiri", gettext_lazy("KIM Berdaya/Mandiri"), False),
+    ("desa_covered", gettext_lazy("Desa/kelurahan dengan KIM aktif"), False),
+    ("coverage_percent", gettext_lazy("Cakupan desa/kelurahan (%)"), True),
+    ("kecamatan_without_active_kim", gettext_lazy("Kecamatan tanpa KIM aktif"), False),
+]
+
+# The per-kecamatan table: (header, XLSX column width, is a percent). Same columns in the XLSX
+# sheet, the CSV and the PDF.
+KECAMATAN_COLUMNS = [
+    (gettext_lazy("Kode"), 11, False),
+    (gettext_lazy("Kecamatan"), 22, False),
+    (gettext_lazy("Desa/kel."), 10, False),
+    (gettext_lazy("Desa dengan KIM aktif"), 13, False),
+    (gettext_lazy("Cakupan (%)"), 11, True),
+    (gettext_lazy("KIM dibentuk"), 11, False),
+    (gettext_lazy("KIM aktif"), 10, False),
+    (KIMLevel.PEMULA.label, 10, False),
+    (KIMLevel.BERKEMBANG.label, 12, False),
+    (KIMLevel.MANDIRI.label, 16, False),
+    (gettext_lazy("Baru bulan ini"), 11, False),
+]
+
+
+def filename(report: MonthlyReport, ext: str) -> str:
+    """``laporan-kim-2023-06.xlsx``."""
+    return f"laporan-kim-{report.label}.{ext}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the summary: the value and its change against two earlier dates."""
+
+    label: str
+    value: int | float
+    vs_previous_month: int | float
+    vs_previous_december: int | float
+    is_percent: bool = False
+
+
+def figures(report: MonthlyReport) -> list[Figure]:
+    def change(name: str, is_percent: bool) -> dict:
+        return {
+            against: round(report.change(name, against), 1)
+            if is_percent
+            else report.change(name, against)
+            for against in ("previous_month", "previous_december")
+        }
+
+    rows = []
+    for name, label, is_percent in FIGURES:
+        changes = change(name, is_percent)
+        rows.append(
+            Figure(
+                str(label),
+                getattr(report.summary, name),
+                changes["previous_month"],
+                changes["previous_december"],
+                is_percent,
+            )
+        )
+    return rows
+
+
+def kecamatan_header() -> list[str]:
+    return [str(label) for label, _width, _percent in KECAMATAN_COLUMNS]
+
+
+def kecamatan_rows(report: MonthlyReport) -> list[list]:
+    """One row per kecamatan (by code) and a last row of totals, as plain values."""
+    rows = [
+        [
+            line.code,
+            line.name,
+            line.desa_total,
+            line.desa_covered,
+            line.coverage_percent,
+            line.kim_formed,
+            line.kim_active,
+            line.by_level[KIMLevel.PEMULA],
+            line.by_level[KIMLevel.BERKEMBANG],
+            line.by_level[KIMLevel.MANDIRI],
+            line.new_this_month,
+        ]
+        for line in report.kecamatan
+    ]
+    totals = [sum(row[i] for row in rows) for i in range(2, len(KECAMATAN_COLUMNS))]
+    totals[2] = coverage.coverage_percent(totals[1], totals[0])
+    return [*rows, ["", _("Jumlah"), *totals]]
+
+
+def mandiri_kim(report: MonthlyReport) -> list[KIM]:
+    """The KIM active at level Berdaya/Mandiri on the report date (the ones counted by
+    ``Summary.kim_mandiri``), named in the summary: they are few and each is news."""
+    return list(
+        KIM.objects.active_on(report.as_of)
+        .filter(level_on=KIMLevel.MANDIRI)
+        .select_related("desa__kecamatan")
+        .order_by("name")
+    )
+
+
+def _texts(report: MonthlyReport) -> dict[str, str]:
+    """The title lines, in the active language."""
+    generated = timezone.localtime(report.generated_at)
+    return {
+        "title": _("Laporan bulanan KIM"),
+        "month": date_format(report.month, "YEAR_MONTH_FORMAT"),
+        "as_of": _("Keadaan per %(date)s") % {"date": date_format(report.as_of, "DATE_FORMAT")},
+        "generated": _("Dibuat %(datetime)s WIB")
+        % {"datetime": date_format(generated, "DATETIME_FORMAT")},
+        "vs_previous_month": _("Perubahan vs bulan lalu"),
+        "vs_previous_december": _("Perubahan vs Desember %(year)d")
+        % {"year": report.month.year - 1},
+    }
+
+
+def _level_label(level: str) -> str:
+    return str(KIMLevel(level).label) if level in KIMLevel.values else level
+
+
+# XLSX ----------------------------------------------------------------------------------------
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="E9ECEF")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="6C757D"))
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+
+
+def _header(sheet, row: int, labels: list[str]) -> None:
+    for column, label in enumerate(labels, start=1):
+        cell = sheet.cell(row=row, column=column, value=label)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.border, cell.alignment = HEADER_BORDER, HEADER_ALIGNMENT
+
+
+def _widths(sheet, widths: list[int]) -> None:
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _table_sheet(
+    workbook,
+    title: str,
+    header: list[str],
+    widths: list[int],
+    rows: list[list],
+    *,
+    empty: str,
+    freeze: str = "A2",
+):
+    """A sheet with one header row (frozen, repeated on printed pages) and ``rows``; dates get a
+    date format. Without rows it says ``empty`` under the header."""
+    sheet = workbook.create_sheet(title)
+    _header(sheet, 1, header)
+    for row in rows:
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = XLSX_DATE_FORMAT
+    if not rows:
+        sheet.cell(row=2, column=1, value=empty).font = Font(italic=True)
+    sheet.freeze_panes = freeze
+    sheet.print_title_rows = "1:1"
+    _widths(sheet, widths)
+    return sheet
+
+
+def _summary_sheet(sheet, report: MonthlyReport, texts: dict[str, str]) -> None:
+    sheet.title = _("Ringkasan")
+    sheet["A1"] = report.area_name
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = texts["title"]
+    sheet["A2"].font = Font(bold=True, size=12)
+    sheet["A3"] = texts["month"]
+    sheet["A3"].font = Font(bold=True)
+    sheet["A4"] = texts["as_of"]
+    sheet["A5"] = texts["generated"]
+    header_row = 7
+    _header(
+        sheet,
+        header_row,
+        [_("Angka"), _("Nilai"), texts["vs_previous_month"], texts["vs_previous_december"]],
+    )
+    row = header_row
+    for figure in figures(report):
+        row += 1
+        sheet.cell(row=row, column=1, value=figure.label)
+        formats = (
+            (PERCENT_FORMAT, SIGNED_PERCENT_FORMAT)
+            if figure.is_percent
+            else ("#,##0", SIGNED_FORMAT)
+        )
+        for column, value, number_format_ in (
+            (2, figure.value, formats[0]),
+            (3, figure.vs_previous_month, formats[1]),
+            (4, figure.vs_previous_december, formats[1]),
+        ):
+            sheet.cell(row=row, column=column, value=value).number_format = number_format_
+    row += 2
+    target = report.summary.target
+    if target is None:
+        sheet.cell(row=row, column=1, value=_("Target"))
+        sheet.cell(row=row, column=2, value=_("Belum ada target untuk tahun ini atau sesudahnya."))
+    else:
+        for label, value in (
+            (_("Target tahun %(year)d") % {"year": target.year}, target.kim_count),
+            (_("Tercapai"), report.target_reached),
+            (_("Kurang"), report.summary.target_missing),
+        ):
+            sheet.cell(row=row, column=1, value=label)
+            sheet.cell(row=row, column=2, value=value).number_format = "#,##0"
+            row += 1
+    row += 1
+    sheet.cell(row=row, column=1, value=_("Daftar kecamatan tanpa KIM aktif")).font = HEADER_FONT
+    for kecamatan in report.summary.kecamatan_without_active:
+        row += 1
+        sheet.cell(row=row, column=1, value=kecamatan.name)
+        sheet.cell(
+            row=row, column=2, value=_("%(count)d desa/kel.") % {"count": kecamatan.desa_total}
+        )
+    if not report.summary.kecamatan_without_active:
+        row += 1
+        sheet.cell(row=row, column=1, value=_("Tidak ada.")).font = Font(italic=True)
+    row += 2
+    sheet.cell(row=row, column=1, value=_("Daftar KIM Berdaya/Mandiri")).font = HEADER_FONT
+    mandiri = mandiri_kim(report)
+    for kim in mandiri:
+        row += 1
+        sheet.cell(row=row, column=1, value=kim.name)
+        sheet.cell(row=row, column=2, value=f"{kim.desa.name}, {kim.desa.kecamatan.name}")
+    if not mandiri:
+        sheet.cell(row=row + 1, column=1, value=_("Tidak ada.")).font = Font(italic=True)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    _widths(sheet, [40, 14, 24, 28])
+
+
+def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The report as a workbook: Ringkasan, Per kecamatan, KIM baru, Perubahan status, Desa
+    tanpa KIM aktif."""
+    with translation.override(language):
+        texts = _texts(report)
+        workbook = Workbook()
+        workbook.properties.title = f"{texts['title']} {report.area_name} {texts['month']}"
+        workbook.properties.creator = "KIM Tracker"
+        _summary_sheet(workbook.active, report, texts)
+
+        sheet = _table_sheet(
+            workbook,
+            _("Per kecamatan"),
+            kecamatan_header(),
+            [width for _label, width, _percent in KECAMATAN_COLUMNS],
+            kecamatan_rows(report),
+            empty="",
+            freeze="C2",
+        )
+        percent_column = next(i for i, c in enumerate(KECAMATAN_COLUMNS, start=1) if c[2])
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=percent_column, max_col=percent_column):
+            cell.number_format = PERCENT_FORMAT
+        for cell in sheet[sheet.max_row]:
+            cell.font = HEADER_FONT
+        sheet.page_setup.orientation = "landscape"
+
+        _table_sheet(
+            workbook,
+            _("KIM baru"),
+            [
+                _("Tanggal pembentukan"),
+                _("Nama KIM"),
+                _("Desa/kel."),
+                _("Kode desa"),
+                _("Kecamatan"),
+            ],
+            [14, 32, 24, 15, 22],
+            [
+                [kim.formed_on, kim.name, kim.desa.name, kim.desa.code, kim.desa.kecamatan.name]
+                for kim in report.formed_this_month
+            ],
+            empty=_("Tidak ada KIM baru pada bulan ini."),
+        )
+        _table_sheet(
+            workbook,
+            _("Perubahan status"),
+            [
+                _("Tanggal berlaku"),
+                _("Nama KIM"),
+                _("Desa/kel."),
+                _("Kecamatan"),
+                _("Perubahan"),
+                _("Tingkat"),
+                _("Catatan"),
+            ],
+            [14, 32, 24, 22, 16, 16, 50],
+            [
+                [
+                    event.effective_on,
+                    event.kim.name,
+                    event.kim.desa.name,
+                    event.kim.desa.kecamatan.name,
+                    event.kind_label,
+                    _level_label(event.level),
+                    event.note,
+                ]
+                for event in report.status_events
+            ],
+            empty=_("Tidak ada perubahan status pada bulan ini."),
+        )
+        _table_sheet(
+            workbook,
+            _("Desa tanpa KIM aktif"),
+            [_("Kecamatan"), _("Kode"), _("Nama"), _("Jenis")],
+            [22, 16, 28, 12],
+            [
+                [kecamatan, desa.code, desa.name, str(desa.get_kind_display())]
+                for kecamatan, desas in report.desa_without_kim.items()
+                for desa in desas
+            ],
+            empty=_("Setiap desa/kelurahan memiliki KIM aktif."),
+        )
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def to_csv(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The per-kecamatan table with its total row, UTF-8 with a BOM (so that spreadsheet
+    programs read the encoding right)."""
+    with translation.override(language):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(kecamatan_header())
+        writer.writerows(kecamatan_rows(report))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# PDF -----------------------------------------------------------------------------------------
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    escaped = "".join(
+        f"\\{ord(char):X} " if char in '"\\<>&' or ord(char) < 32 else char for char in text
+    )
+    return f'"{escaped}"'
+
+
+def _page_counter_css(template: str) -> str:
+    """A CSS ``content`` value for a translated "Halaman %(page)s dari %(pages)s"."""
+    marked = template % {"page": "\x00page\x00", "pages": "\x00pages\x00"}
+    parts = []
+    for index, piece in enumerate(marked.split("\x00")):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def _signed(value: int | float, decimals: int | None = None) -> str:
+    text = number_format(abs(value), decimals, force_grouping=True)
+    return f"+{text}" if value > 0 else f"\u2212{text}" if value < 0 else text
+
+
+def _number(value: int | float, decimals: int | None = None) -> str:
+    return number_format(value, decimals, force_grouping=True)
+
+
+# Column widths (mm) of the per-kecamatan table on an A4 page with 15 mm margins (180 mm).
+PDF_KECAMATAN_WIDTHS = [13, 34, 12, 16, 14, 14, 12, 13, 18, 18, 16]
+
+
+def _cells(row: list) -> list[dict]:
+    """A row of the per-kecamatan table as text for the PDF, numbers marked for alignment."""
+    return [
+        {
+            "text": _number(value, 1 if KECAMATAN_COLUMNS[i][2] else None)
+            if isinstance(value, int | float)
+            else value,
+            "numeric": isinstance(value, int | float),
+        }
+        for i, value in enumerate(row)
+    ]
+
+
+def progress_series(report: MonthlyReport) -> coverage.MonthlySeries:
+    """Formed and active KIM per month up to the report date, the x axis running to the end of
+    the last target year (as on the dashboard)."""
+    last_year = max([t.year for t in report.summary.targets] + [report.as_of.year])
+    return coverage.monthly_series(report.as_of, until=datetime.date(last_year, 12, 31))
+
+
+def pdf_context(report: MonthlyReport) -> dict:
+    """What ``reports/monthly_pdf.html`` shows, formatted in the active language."""
+    texts = _texts(report)
+    rows = kecamatan_rows(report)
+    return {
+        "report": report,
+        "texts": texts,
+        "language": translation.get_language(),
+        "figures": [
+            {
+                "label": figure.label,
+                "value": _number(figure.value, 1 if figure.is_percent else None),
+                "vs_previous_month": _signed(
+                    figure.vs_previous_month, 1 if figure.is_percent else None
+                ),
+                "vs_previous_december": _signed(
+                    figure.vs_previous_december, 1 if figure.is_percent else None
+                ),
+            }
+            for figure in figures(report)
+        ],
+        "kecamatan_header": kecamatan_header(),
+        "kecamatan_widths": PDF_KECAMATAN_WIDTHS,
+        "kecamatan_rows": [_cells(row) for row in rows[:-1]],
+        "kecamatan_total": _cells(rows[-1]),
+        "target_reached": _number(report.target_reached or 0),
+        "mandiri_kim": mandiri_kim(report),
+        "status_events": [
+            {
+                "effective_on": event.effective_on,
+                "name": event.kim.name,
+                "kecamatan": event.kim.desa.kecamatan.name,
+                "kind_label": event.kind_label,
+                "level_label": _level_label(event.level),
+                "note": event.note,
+            }
+            for event in report.status_events
+        ],
+        "desa_without_count": sum(len(desas) for desas in report.desa_without_kim.values()),
+        "progress_chart": svg.progress_chart(
+            progress_series(report), report.summary.targets, height=340
+        ),
+        "kecamatan_chart": svg.kecamatan_chart(report.kecamatan, bar_height=20),
+        "page_header": _css_string(f"{report.area_name} \u00b7 {texts['title']} {texts['month']}"),
+        "page_footer": _css_string(f"KIM Tracker \u00b7 {texts['generated']}"),
+        "page_counter": _page_counter_css(_("Halaman %(page)s dari %(pages)s")),
+        "signature_place": settings.KIM_REPORT_SIGNATURE_PLACE,
+        "signature_title": settings.KIM_REPORT_SIGNATURE_TITLE,
+        "signature_date": date_format(timezone.localtime(report.generated_at), "DATE_FORMAT"),
+    }
+
+
+def to_pdf(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The printable report (A4), rendered by WeasyPrint without any network access."""
+    import weasyprint  # heavy, and needs system libraries: only loaded to make a PDF
+
+    with translation.override(language):
+        html = render_to_string("reports/monthly_pdf.html", pdf_context(report))
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"file", "data"})
+    document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
+    return document.write_pdf()

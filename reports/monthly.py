@@ -1,0 +1,273 @@
+"""The monthly report: every figure as of the last day of a month (or today, for the running
+month), from the same definitions as the dashboard (``reports.coverage``), with the changes
+against the previous month and against December of the previous year. The XLSX, PDF and CSV
+files and the HTML page all render one ``MonthlyReport``; the queries do not grow with the
+number of rows."""
+
+import calendar
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from villages.choices import KIMLevel
+from villages.models import KIM, Desa, Kabupaten, KIMStatusChange
+
+from . import coverage
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class MonthError(ValueError):
+    """A month that cannot be reported on; the message says why, in Bahasa Indonesia."""
+
+
+def first_month() -> datetime.date | None:
+    """The month of the first KIM formation, where reports start (None without any KIM)."""
+    first = KIM.objects.counted().order_by("formed_on").values_list("formed_on", flat=True).first()
+    return first.replace(day=1) if first else None
+
+
+def parse_month(text: str) -> datetime.date:
+    """``YYYY-MM`` as the first day of that month; refuses malformed, future months and months
+    before any data with ``MonthError``."""
+    match = MONTH_PATTERN.match(text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise MonthError(
+            _("Bulan %(month)s tidak dikenali; tulis seperti 2023-06.") % {"month": text}
+        )
+    month = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+    today = timezone.localdate()
+    if month > today.replace(day=1):
+        raise MonthError(
+            _("Bulan %(month)s belum tiba; laporan hanya untuk bulan yang sudah berjalan.")
+            % {"month": text}
+        )
+    start = first_month()
+    if start is None or month < start:
+        raise MonthError(
+            _("Belum ada data KIM pada %(month)s; data mulai %(start)s.")
+            % {"month": text, "start": start.strftime("%Y-%m") if start else "-"}
+        )
+    return month
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def report_date(month: datetime.date) -> datetime.date:
+    """The as-of date of a month's report: its last day, or today for the running month."""
+    return min(month_end(month), timezone.localdate())
+
+
+def available_months() -> list[datetime.date]:
+    """Every month that has a report, newest first."""
+    start, today = first_month(), timezone.localdate().replace(day=1)
+    months = []
+    month = start
+    while month and month <= today:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return list(reversed(months))
+
+
+@dataclass(frozen=True)
+class KecamatanLine:
+    code: str
+    name: str
+    desa_total: int
+    desa_covered: int
+    coverage_percent: float
+    kim_formed: int
+    kim_active: int
+    by_level: dict[str, int]
+    new_this_month: int
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    kim: KIM
+    effective_on: datetime.date
+    kind: str  # "level_up", "level_down", "deactivated", "reactivated"
+    level: str
+    note: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(EVENT_LABELS[self.kind])
+
+
+EVENT_LABELS = {
+    "level_up": gettext_lazy("Naik tingkat"),
+    "level_down": gettext_lazy("Turun tingkat"),
+    "deactivated": gettext_lazy("Tidak aktif"),
+    "reactivated": gettext_lazy("Aktif kembali"),
+}
+
+
+SUMMARY_FIGURES = [
+    ("kim_formed", gettext_lazy("KIM dibentuk")),
+    ("kim_active", gettext_lazy("KIM aktif")),
+    ("kim_mandiri", gettext_lazy("KIM Berdaya/Mandiri")),
+    ("desa_covered", gettext_lazy("Desa/kelurahan dengan KIM aktif")),
+    ("coverage_percent", gettext_lazy("Cakupan desa (%)")),
+    ("kecamatan_without_active_kim", gettext_lazy("Kecamatan tanpa KIM aktif")),
+]
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    month: datetime.date
+    as_of: datetime.date
+    generated_at: datetime.datetime
+    area_name: str
+    summary: coverage.Summary
+    previous_month: coverage.Summary
+    previous_december: coverage.Summary
+    kecamatan: list[KecamatanLine]
+    formed_this_month: list[KIM]
+    status_events: list[StatusEvent]
+    desa_without_kim: dict[str, list[Desa]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+    def change(self, figure: str, against: str) -> int:
+        """``figure`` now minus the same figure in ``against`` (``previous_month`` or
+        ``previous_december``)."""
+        difference = getattr(self.summary, figure) - getattr(getattr(self, against), figure)
+        return round(difference, 1) if isinstance(difference, float) else difference
+
+    def summary_rows(self) -> list[tuple[str, str, float, float, float]]:
+        """(key, label, value, change vs previous month, change vs previous December) for each
+        headline figure, in the order every format shows them."""
+        rows = []
+        for key, label in SUMMARY_FIGURES:
+            rows.append(
+                (
+                    key,
+                    str(label),
+                    getattr(self.summary, key),
+                    self.change(key, "previous_month"),
+                    self.change(key, "previous_december"),
+                )
+            )
+        return rows
+
+    @property
+    def target_reached(self) -> int | None:
+        target = self.summary.target
+        return min(self.summary.kim_formed, target.kim_count) if target else None
+
+
+def _level_counts_per_kecamatan(on: datetime.date) -> dict[int, dict[str, int]]:
+    rows = (
+        KIM.objects.active_on(on)
+        .order_by()
+        .values_list("desa__kecamatan", "level_on")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIMLevel.values, 0))
+    for kecamatan_id, level, n in rows:
+        counts[kecamatan_id][level] = n
+    return counts
+
+
+def _status_events(start: datetime.date, end: datetime.date) -> list[StatusEvent]:
+    """Level changes, deactivations and reactivations effective in [start, end], classified
+    against the state just before each (one query: the timelines of the KIM concerned)."""
+    changed = KIMStatusChange.objects.filter(
+        effective_on__range=(start, end), kim__voided_at__isnull=True
+    ).values("kim")
+    entries = (
+        KIMStatusChange.objects.filter(kim__in=changed, effective_on__lte=end)
+        .select_related("kim__desa__kecamatan")
+        .order_by("kim_id", "effective_on", "id")
+    )
+    order = {level: i for i, level in enumerate(KIMLevel.values)}
+    events, current, level, active = [], None, "", False
+    for entry in entries:
+        if entry.kim_id != current:
+            current, level, active = entry.kim_id, "", False
+        opening = not level
+        if entry.effective_on >= start and not opening:
+            if entry.level and entry.level != level:
+                kind = "level_up" if order[entry.level] > order[level] else "level_down"
+                events.append(
+                    StatusEvent(entry.kim, entry.effective_on, kind, entry.level, entry.note)
+                )
+            if entry.is_active is not None and entry.is_active != active:
+                kind = "reactivated" if entry.is_active else "deactivated"
+                events.append(
+                    StatusEvent(
+                        entry.kim, entry.effective_on, kind, entry.level or level, entry.note
+                    )
+                )
+        level = entry.level or level
+        active = active if entry.is_active is None else entry.is_active
+    return sorted(events, key=lambda e: (e.effective_on, e.kim.name))
+
+
+def build(month: datetime.date) -> MonthlyReport:
+    """The report of ``month`` (first day of a month already checked by ``parse_month``)."""
+    as_of = report_date(month)
+    previous_month_end = month - datetime.timedelta(days=1)
+    previous_december = datetime.date(month.year - 1, 12, 31)
+    summary = coverage.summary(as_of)
+    levels = _level_counts_per_kecamatan(as_of)
+    new_counts = dict(
+        KIM.objects.counted()
+        .filter(formed_on__range=(month, as_of))
+        .order_by()
+        .values_list("desa__kecamatan")
+        .annotate(n=Count("pk"))
+    )
+    kecamatan = [
+        KecamatanLine(
+            code=k.code,
+            name=k.name,
+            desa_total=k.desa_total,
+            desa_covered=k.desa_covered,
+            coverage_percent=coverage.coverage_percent(k.desa_covered, k.desa_total),
+            kim_formed=k.kim_formed,
+            kim_active=k.kim_active,
+            by_level=levels.get(k.pk, dict.fromkeys(KIMLevel.values, 0)),
+            new_this_month=new_counts.get(k.pk, 0),
+        )
+        for k in summary.kecamatan
+    ]
+    desa_without: dict[str, list[Desa]] = defaultdict(list)
+    uncovered = (
+        Desa.objects.with_coverage(as_of)
+        .filter(is_covered=False)
+        .select_related("kecamatan")
+        .order_by("kecamatan__code", "code")
+    )
+    for desa in uncovered:
+        desa_without[desa.kecamatan.name].append(desa)
+    kabupaten = list(Kabupaten.objects.values_list("name", flat=True)[:2])
+    return MonthlyReport(
+        month=month,
+        as_of=as_of,
+        generated_at=timezone.localtime(),
+        area_name=kabupaten[0].title() if len(kabupaten) == 1 else _("Semua wilayah"),
+        summary=summary,
+        previous_month=coverage.summary(previous_month_end),
+        previous_december=coverage.summary(previous_december),
+        kecamatan=kecamatan,
+        formed_this_month=list(
+            KIM.objects.counted()
+            .filter(formed_on__range=(month, as_of))
+            .select_related("desa__kecamatan")
+            .order_by("formed_on", "name")
+        ),
+        status_events=_status_events(month, as_of),
+        desa_without_kim=dict(desa_without),
+    )

@@ -1,0 +1,60 @@
+"""Open-data export of the KIM registry for Satu Data Indonesia portals: official codes, names,
+formation date, level and active flag as of a date. No personal data (no officers, phones,
+addresses or e-mail)."""
+
+import csv
+import datetime
+import io
+import json
+
+from villages.choices import KIMLevel
+from villages.models import KIM
+
+COLUMNS = [
+    "kode_kecamatan",
+    "nama_kecamatan",
+    "kode_desa",
+    "nama_desa",
+    "nama_kim",
+    "tanggal_pembentukan",
+    "tingkat",
+    "aktif",
+]
+
+
+def rows(on: datetime.date) -> list[dict]:
+    """One dict per KIM formed by ``on`` (voided ones excluded), with its state on ``on``."""
+    kims = (
+        KIM.objects.formed_by(on)
+        .with_status_on(on)
+        .select_related("desa__kecamatan")
+        .order_by("desa__code", "name")
+    )
+    return [
+        {
+            "kode_kecamatan": kim.desa.kecamatan.code,
+            "nama_kecamatan": kim.desa.kecamatan.name,
+            "kode_desa": kim.desa.code,
+            "nama_desa": kim.desa.name,
+            "nama_kim": kim.name,
+            "tanggal_pembentukan": kim.formed_on.isoformat(),
+            "tingkat": str(KIMLevel(kim.level_on).label),
+            "aktif": bool(kim.active_on),
+        }
+        for kim in kims
+    ]
+
+
+def to_csv(on: datetime.date) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    for row in rows(on):
+        writer.writerow({**row, "aktif": "ya" if row["aktif"] else "tidak"})
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_json(on: datetime.date) -> bytes:
+    document = {"tanggal": on.isoformat(), "jumlah": 0, "kim": rows(on)}
+    document["jumlah"] = len(document["kim"])
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
