@@ -2,8 +2,9 @@
 
 Staf views; Petugas also registers and edits KIM, records status changes, voids and imports;
 Manajer also reads reports and exports, sets targets and reads the audit log. The groups are
-created by a data migration (``villages/migrations/0004_roles.py``) and brought up to date with
-``manage.py sync_roles`` when this table changes.
+created by data migrations (``villages/migrations/0004_roles.py``, ``0007_activity_roles.py``),
+each with a frozen copy of this table; a change here needs a new one (a test checks the latest
+matches). ``manage.py sync_roles`` re-applies the table by hand.
 """
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -17,12 +18,14 @@ VIEW = [
     "villages.view_desa",
     "villages.view_kim",
     "villages.view_kimstatuschange",
+    "villages.view_kimactivity",
     "reports.view_target",
 ]
 OFFICER = VIEW + [
     "villages.add_kim",
     "villages.change_kim",
     "villages.add_kimstatuschange",
+    "villages.add_kimactivity",
     "villages.void_kim",
     "villages.import_kim",
     "villages.view_personal_data",
@@ -40,6 +43,7 @@ PERM_VIEW = "villages.view_kim"
 PERM_EDIT = "villages.change_kim"
 PERM_ADD = "villages.add_kim"
 PERM_STATUS = "villages.add_kimstatuschange"
+PERM_ACTIVITY = "villages.add_kimactivity"
 PERM_VOID = "villages.void_kim"
 PERM_IMPORT = "villages.import_kim"
 PERM_PERSONAL = "villages.view_personal_data"
@@ -47,9 +51,10 @@ PERM_AUDIT = "villages.view_audit_log"
 PERM_REPORTS = "reports.view_reports"
 
 
-def sync_roles(apps=None, verbosity=0):
-    """Create the three groups and set exactly the permissions of ``ROLE_PERMISSIONS``. With
-    ``apps`` (a migration's app registry) the permissions are created first if needed."""
+def sync_roles(apps=None, role_permissions=None):
+    """Create the three groups and set exactly the permissions of ``role_permissions`` (default
+    ``ROLE_PERMISSIONS``). A migration passes its app registry and its own frozen copy of the
+    table, since the models it sees are those of its time."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
@@ -58,7 +63,7 @@ def sync_roles(apps=None, verbosity=0):
         create_permissions(global_apps.get_app_config(app_label), apps=registry, verbosity=0)
     Group = registry.get_model("auth", "Group")
     Permission = registry.get_model("auth", "Permission")
-    for role, names in ROLE_PERMISSIONS.items():
+    for role, names in (role_permissions or ROLE_PERMISSIONS).items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []
         for name in names:

@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from villages.choices import KIMLevel
 from villages.models import KIM, Kecamatan, KIMStatusChange
@@ -45,6 +45,16 @@ def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
     """The target of ``on``'s year, else of the nearest later year that has one."""
     later = [t for t in targets if t.year >= on.year]
     return min(later, key=lambda t: t.year) if later else None
+
+
+def kim_needing_check(on: datetime.date) -> list[KIM]:
+    """KIM active on ``on`` with no recorded activity in the stale period before it ("perlu
+    verifikasi"), longest silence first, with desa and kecamatan joined in."""
+    return list(
+        KIM.objects.needing_check(on)
+        .select_related("desa__kecamatan")
+        .order_by(F("last_activity_on").asc(nulls_first=True), "name")
+    )
 
 
 @dataclass(frozen=True)
@@ -131,27 +141,34 @@ def _month_end(year: int, month: int) -> datetime.date:
 def monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:
     """Formed and active KIM at each month end from the first formation up to ``on`` (the last
     month is taken on ``on`` itself, so it equals the cards), then empty months up to ``until``
-    (e.g. the end of the last target year). Two queries: formation dates and the active-flag
-    entries of the timeline, swept in order; the result agrees with ``KIM.objects.active_on``."""
-    formed_dates = sorted(KIM.objects.formed_by(on).values_list("formed_on", flat=True))
-    if not formed_dates:
-        return MonthlySeries([], [], [])
+    (e.g. the end of the last target year). One query: the active-flag entries of the timeline
+    with each KIM's formation date (every KIM opens its timeline on that day, active), swept in
+    order; the result agrees with ``KIM.objects.formed_by`` and ``active_on``."""
+    # One query: every KIM's active-flag entries, with its formation date.
     entries = (
         KIMStatusChange.objects.filter(
-            effective_on__lte=on, is_active__isnull=False, kim__formed_on__lte=on
+            effective_on__lte=on,
+            is_active__isnull=False,
+            kim__formed_on__lte=on,
+            kim__voided_at__isnull=True,
         )
         .order_by("kim_id", "effective_on", "id")
-        .values_list("kim_id", "effective_on", "is_active")
+        .values_list("kim_id", "kim__formed_on", "effective_on", "is_active")
     )
     # Turn each KIM's entries into +1/-1 steps on the days its active flag really changes.
     steps: dict[datetime.date, int] = defaultdict(int)
+    formed_dates: list[datetime.date] = []
     current_kim, active = None, False
-    for kim_id, effective_on, is_active in entries.iterator(chunk_size=5000):
+    for kim_id, formed_on, effective_on, is_active in entries.iterator(chunk_size=5000):
         if kim_id != current_kim:
             current_kim, active = kim_id, False
+            formed_dates.append(formed_on)
         if is_active != active:
             steps[effective_on] += 1 if is_active else -1
             active = is_active
+    if not formed_dates:
+        return MonthlySeries([], [], [])
+    formed_dates.sort()
     step_days = sorted(steps)
     running, cumulative = 0, []
     for day in step_days:

@@ -28,7 +28,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from villages.choices import KIMLevel
-from villages.models import KIM
 
 from . import coverage, svg
 from .monthly import MonthlyReport
@@ -132,17 +131,6 @@ def kecamatan_rows(report: MonthlyReport) -> list[list]:
     totals = [sum(row[i] for row in rows) for i in range(2, len(KECAMATAN_COLUMNS))]
     totals[2] = coverage.coverage_percent(totals[1], totals[0])
     return [*rows, ["", _("Jumlah"), *totals]]
-
-
-def mandiri_kim(report: MonthlyReport) -> list[KIM]:
-    """The KIM active at level Berdaya/Mandiri on the report date (the ones counted by
-    ``Summary.kim_mandiri``), named in the summary: they are few and each is news."""
-    return list(
-        KIM.objects.active_on(report.as_of)
-        .filter(level_on=KIMLevel.MANDIRI)
-        .select_related("desa__kecamatan")
-        .order_by("name")
-    )
 
 
 def _texts(report: MonthlyReport) -> dict[str, str]:
@@ -269,7 +257,7 @@ def _summary_sheet(sheet, report: MonthlyReport, texts: dict[str, str]) -> None:
         sheet.cell(row=row, column=1, value=_("Tidak ada.")).font = Font(italic=True)
     row += 2
     sheet.cell(row=row, column=1, value=_("Daftar KIM Berdaya/Mandiri")).font = HEADER_FONT
-    mandiri = mandiri_kim(report)
+    mandiri = report.kim_mandiri
     for kim in mandiri:
         row += 1
         sheet.cell(row=row, column=1, value=kim.name)
@@ -361,6 +349,17 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
                 for desa in desas
             ],
             empty=_("Setiap desa/kelurahan memiliki KIM aktif."),
+        )
+        _table_sheet(
+            workbook,
+            _("Perlu verifikasi"),
+            [_("Kecamatan"), _("Desa/kel."), _("Nama KIM"), _("Kegiatan terakhir")],
+            [22, 24, 32, 16],
+            [
+                [kim.desa.kecamatan.name, kim.desa.name, kim.name, kim.last_activity_on]
+                for kim in report.kim_needing_check
+            ],
+            empty=_("Semua KIM aktif punya kegiatan tercatat baru-baru ini."),
         )
         buffer = io.BytesIO()
         workbook.save(buffer)
@@ -463,7 +462,7 @@ def pdf_context(report: MonthlyReport) -> dict:
         "kecamatan_rows": [_cells(row) for row in rows[:-1]],
         "kecamatan_total": _cells(rows[-1]),
         "target_reached": _number(report.target_reached or 0),
-        "mandiri_kim": mandiri_kim(report),
+        "mandiri_kim": report.kim_mandiri,
         "status_events": [
             {
                 "effective_on": event.effective_on,

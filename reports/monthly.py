@@ -134,6 +134,8 @@ class MonthlyReport:
     formed_this_month: list[KIM]
     status_events: list[StatusEvent]
     desa_without_kim: dict[str, list[Desa]] = field(default_factory=dict)
+    kim_needing_check: list[KIM] = field(default_factory=list)
+    kim_mandiri: list[KIM] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -270,4 +272,11 @@ def build(month: datetime.date) -> MonthlyReport:
         ),
         status_events=_status_events(month, as_of),
         desa_without_kim=dict(desa_without),
+        kim_needing_check=coverage.kim_needing_check(as_of),
+        kim_mandiri=list(
+            KIM.objects.at_level_on(KIMLevel.MANDIRI, as_of)
+            .filter(active_on=True)
+            .select_related("desa__kecamatan")
+            .order_by("name")
+        ),
     )

@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("peta/data/", views.MapDataView.as_view(), name="map_data"),
+    path("tindak-lanjut/", views.FollowUpView.as_view(), name="followup"),
     path("laporan/", report_views.ReportIndexView.as_view(), name="index"),
     path("laporan/bulanan/<str:month>/", report_views.MonthlyReportView.as_view(), name="monthly"),
     path("laporan/target/", report_views.TargetView.as_view(), name="targets"),

@@ -4,7 +4,7 @@ chart and map data reach the scripts through ``json_script`` or a JSON endpoint.
 import datetime
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
 from villages.models import Desa, Kecamatan
 
-from . import bands, coverage
+from . import bands, coverage, followup
 from .asof import AsOfMixin
 
 
@@ -33,8 +33,12 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
             self.as_of, until=datetime.date(max(last_target, self.as_of.year), 12, 31)
         )
         ranked = sorted(summary.kecamatan, key=lambda k: (-k.coverage, k.name))
+        needing_check = coverage.kim_needing_check(self.as_of)
         return super().get_context_data(
             summary=summary,
+            needing_check=needing_check[:10],
+            needing_check_count=len(needing_check),
+            stale_months=settings.KIM_ACTIVITY_STALE_MONTHS,
             levels=[(KIMLevel(level).label, n) for level, n in summary.active_by_level.items()],
             line_chart={
                 "months": series.months,
@@ -52,6 +56,37 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
                 }
                 for k in ranked
             ],
+            **kwargs,
+        )
+
+
+class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
+    """Per kecamatan, the KIM to check and the desa without an active KIM, in bimtek batches;
+    printable, and as XLSX with ``?format=xlsx``."""
+
+    template_name = "reports/followup.html"
+
+    def get(self, request, *args, **kwargs):
+        kecamatan = Kecamatan.objects.filter(code=request.GET.get("kecamatan", "")).first()
+        self.follow_up = followup.build(
+            self.as_of, kecamatan_code=kecamatan.code if kecamatan else None
+        )
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                followup.to_xlsx(self.follow_up),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="{followup.filename(self.follow_up)}"'
+            )
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            follow_up=self.follow_up,
+            kecamatan_choices=Kecamatan.objects.order_by("name").values_list("code", "name"),
+            chosen=self.request.GET.get("kecamatan", ""),
             **kwargs,
         )
 

@@ -46,3 +46,15 @@ def test_default_language_time_zone_and_database(settings):
     assert settings.LANGUAGE_CODE == "id"
     assert "en" in dict(settings.LANGUAGES)
     assert (settings.TIME_ZONE, settings.USE_TZ) == ("Asia/Jakarta", True)
+
+
+def test_latest_roles_migration_matches_the_roles_table():
+    """A change to kimtracker.roles needs a data migration that applies it."""
+    import importlib
+
+    from kimtracker.roles import ROLE_PERMISSIONS
+
+    latest = importlib.import_module("villages.migrations.0007_activity_roles")
+    assert {role: sorted(p) for role, p in latest.ROLES.items()} == {
+        role: sorted(p) for role, p in ROLE_PERMISSIONS.items()
+    }

@@ -18,3 +18,15 @@ class KIMLevel(models.TextChoices):
     PEMULA = "pemula", _("Pemula")
     BERKEMBANG = "berkembang", _("Berkembang")
     MANDIRI = "mandiri", _("Berdaya/Mandiri")
+
+
+class ActivityKind(models.TextChoices):
+    """The KIM activity types of the Kominfo guidance, plus training attended."""
+
+    AKSES_INFORMASI = "akses_informasi", _("Akses informasi")
+    DISKUSI = "diskusi", _("Diskusi")
+    IMPLEMENTASI = "implementasi", _("Implementasi")
+    JEJARING = "jejaring", _("Networking/jejaring")
+    DISEMINASI = "diseminasi", _("Diseminasi")
+    ASPIRASI = "aspirasi", _("Aspirasi")
+    PELATIHAN = "pelatihan", _("Pelatihan/bimtek")

@@ -21,9 +21,9 @@ from django.db import transaction
 
 from reports.services import set_target
 
-from .choices import KIMLevel
+from .choices import ActivityKind, KIMLevel
 from .models import KIM, Desa
-from .services import record_status_change, register_kim
+from .services import record_activities, record_status_change, register_kim
 
 SEED = 350700
 DEMO_NOTE = "Data demo (sintetis), bukan data resmi."
@@ -118,6 +118,7 @@ def build(*, by=None, seed: int = SEED) -> list[KIM]:
         )
     second_mandiri = _promote(kims, rng, by)
     _deactivate(kims, rng, by, keep={kims[0].pk, second_mandiri.pk})
+    _activities(kims, rng, by)
     for year, count in TARGETS.items():
         set_target(year=year, kim_count=count, by=by, note=DEMO_NOTE)
     return kims
@@ -196,6 +197,60 @@ def _deactivate(kims: list[KIM], rng: random.Random, by, *, keep: set[int]) -> N
             is_active=False,
             note=DEMO_NOTE,
         )
+
+
+ACTIVITY_DESCRIPTIONS = {
+    ActivityKind.AKSES_INFORMASI: "Menyebarkan informasi program desa lewat grup WhatsApp",
+    ActivityKind.DISKUSI: "Diskusi warga tentang layanan kesehatan desa",
+    ActivityKind.IMPLEMENTASI: "Pendampingan warga mengurus layanan daring",
+    ActivityKind.JEJARING: "Pertemuan jejaring KIM antardesa",
+    ActivityKind.DISEMINASI: "Liputan kegiatan desa di media sosial",
+    ActivityKind.ASPIRASI: "Menampung aspirasi warga untuk musyawarah desa",
+    ActivityKind.PELATIHAN: "Mengikuti bimtek Diskominfo",
+}
+
+
+def _activities(kims: list[KIM], rng: random.Random, by) -> None:
+    """A plausible activity history: the KIM still active on 2025-09-24 have recent activity;
+    most KIM that were deactivated went quiet months before, a few right up to it. Periods a
+    KIM had lapsed have no activity."""
+    for kim in KIM.objects.filter(pk__in=[k.pk for k in kims]).prefetch_related("status_changes"):
+        active_spans, start = [], None
+        for change in kim.status_changes.all():
+            if change.is_active and start is None:
+                start = change.effective_on
+            elif change.is_active is False and start is not None:
+                active_spans.append((start, change.effective_on))
+                start = None
+        if start is not None:
+            active_spans.append((start, SNAPSHOT_2025))
+        quiet_before_end = (
+            datetime.timedelta(days=rng.randint(90, 300))
+            if rng.random() < 0.85 and not kim.is_active
+            else datetime.timedelta(days=rng.randint(5, 40))
+        )
+        items = []
+        for number, (begin, end) in enumerate(active_spans):
+            last_span = number == len(active_spans) - 1
+            stop = end - (quiet_before_end if last_span else datetime.timedelta(days=20))
+            day = begin + datetime.timedelta(days=rng.randint(10, 60))
+            days = []
+            while day <= stop:
+                days.append(day)
+                day += datetime.timedelta(days=rng.randint(45, 120))
+            if last_span and kim.is_active and not days:
+                days.append(begin + (end - begin) / 2)  # a KIM revived lately shows life too
+            for day in days:
+                kind = rng.choice(ActivityKind.values)
+                items.append(
+                    {
+                        "occurred_on": day,
+                        "kind": kind,
+                        "description": f"{ACTIVITY_DESCRIPTIONS[kind]} ({DEMO_NOTE})",
+                    }
+                )
+        if items:
+            record_activities(kim=kim, activities=items, by=by)
 
 
 DEMO_ACCOUNTS = {"staf-demo": "Staf", "petugas-demo": "Petugas", "manajer-demo": "Manajer"}

@@ -14,7 +14,7 @@ from django.views.generic import FormView
 from kimtracker import roles
 
 from . import permissions, services
-from .forms import KIMForm, StatusChangeForm, VoidForm
+from .forms import ActivityForm, KIMForm, StatusChangeForm, VoidForm
 from .models import KIM, Desa
 
 
@@ -168,6 +168,29 @@ class KIMVoidView(PermissionRequiredMixin, KIMObjectMixin, FormView):
             self.request,
             _("KIM %(name)s dibatalkan; KIM ini tidak lagi dihitung.") % {"name": self.kim.name},
         )
+        return redirect(self.kim)
+
+
+class KIMActivityView(PermissionRequiredMixin, KIMObjectMixin, FormView):
+    permission_required = roles.PERM_ACTIVITY
+    write_permission = roles.PERM_ACTIVITY
+    form_class = ActivityForm
+    template_name = "villages/kim_activity_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "kim": self.kim}
+
+    def get_context_data(self, **kwargs):
+        recent = self.kim.activities.select_related("recorded_by")[:10]
+        return super().get_context_data(recent=recent, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.record_activity(kim=self.kim, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Kegiatan dicatat."))
         return redirect(self.kim)
 
 

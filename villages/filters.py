@@ -90,6 +90,13 @@ class KIMFilterSet(SearchFilterSet):
         empty_label=_("Semua tingkat"),
     )
     aktif = yes_no_filter("active_on", _("Aktif"))
+    perlu_verifikasi = django_filters.ChoiceFilter(
+        label=_("Perlu verifikasi"),
+        choices=YES_NO,
+        method="filter_needing_check",
+        widget=_select(),
+        empty_label=_("Semua"),
+    )
     tahun = django_filters.NumberFilter(
         label=_("Tahun pembentukan"),
         field_name="formed_on",
@@ -101,7 +108,15 @@ class KIMFilterSet(SearchFilterSet):
 
     class Meta:
         model = KIM
-        fields = ["q", "kecamatan", "tingkat", "aktif", "tahun"]
+        fields = ["q", "kecamatan", "tingkat", "aktif", "perlu_verifikasi", "tahun"]
+
+    def filter_needing_check(self, queryset, name, value):
+        """KIM that need checking on the list's as-of date (see ``needing_check``)."""
+        from reports.asof import parse_as_of
+
+        as_of, _errors = parse_as_of(self.request.GET)
+        stale = KIM.objects.needing_check(as_of).values("pk")
+        return queryset.filter(pk__in=stale) if value == "ya" else queryset.exclude(pk__in=stale)
 
 
 HISTORY_TYPES = [("+", _("Dibuat")), ("~", _("Diubah")), ("-", _("Dihapus"))]  # simple-history

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import KIMLevel
+from .choices import ActivityKind, KIMLevel
 from .models import KIM, Desa, Kecamatan
 from .services import KIM_DETAIL_FIELDS
 from .validators import normalize_phone
@@ -200,3 +200,22 @@ class VoidForm(BootstrapMixin, forms.Form):
         max_length=1000,
         help_text=_("KIM yang dibatalkan tidak dihitung di mana pun, tetapi tetap ada di riwayat."),
     )
+
+
+class ActivityForm(BootstrapMixin, forms.Form):
+    occurred_on = forms.DateField(label=_("Tanggal kegiatan"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Jenis kegiatan"), choices=ActivityKind.choices)
+    description = forms.CharField(label=_("Uraian singkat"), max_length=300)
+    link = forms.URLField(
+        label=_("Tautan"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Unggahan media sosial, artikel atau video (boleh kosong)."),
+    )
+
+    def __init__(self, *args, kim, **kwargs):
+        kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].widget.attrs.update(
+            min=kim.formed_on.isoformat(), max=timezone.localdate().isoformat()
+        )

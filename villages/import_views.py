@@ -1,13 +1,17 @@
-"""The bulk import pages: upload a file, see the dry run of every row, confirm, and the template
-download. The work is ``villages.importer``'s; these views only move the file between the two
-requests: the uploaded bytes wait in the user's session (at most ``KIM_IMPORT_MAX_BYTES``),
-named by a random token and their SHA-256 in the preview's hidden fields, so the confirmation
-imports exactly the file that was previewed, or nothing."""
+"""The bulk import pages, for KIM and for KIM activities: upload a file, see the dry run of every
+row, confirm, and the template download. The work is ``villages.importing``'s; these views only
+move the file between the two requests: the uploaded bytes wait in the user's session (at most
+``KIM_IMPORT_MAX_BYTES``), named by a random token and their SHA-256 in the preview's hidden
+fields, so the confirmation imports exactly the file that was previewed, or nothing.
+
+Each page exists once; the class attribute ``kind`` (an ``ImportKind``) says what it imports,
+with which permission, and the texts and URLs of its two templates."""
 
 import base64
 import binascii
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -23,13 +27,84 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from kimtracker import roles
-
-from . import importer
 from .forms import BootstrapMixin
+from .importing import activity, kim
+from .importing.files import CONTENT_TYPES, ImportRefused, max_bytes, max_rows
+from .importing.plan import Importer
 
-SESSION_KEY = "kim_import_pending"
+FORM_TEMPLATE = "villages/kim_import.html"
 PREVIEW_TEMPLATE = "villages/kim_import_preview.html"
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One kind of import as the pages show it. ``url_name`` is the upload page's; the
+    confirmation's and the template's are the same name with "_confirm" and "_template"."""
+
+    importer: Importer
+    url_name: str
+    done_url_name: str
+    session_key: str
+    template_filename: str
+    title: str
+    heading: str
+    intro: str
+    columns_note: str
+    preview_title: str
+    # The header of the preview's column with ``RowOutcome.detail``; "" for no such column.
+    detail_label: str = ""
+
+    @property
+    def confirm_url_name(self) -> str:
+        return self.url_name + "_confirm"
+
+    @property
+    def template_url_name(self) -> str:
+        return self.url_name + "_template"
+
+
+KIM_IMPORT = ImportKind(
+    importer=kim.IMPORTER,
+    url_name="villages:kim_import",
+    done_url_name="villages:kim_list",
+    session_key="kim_import_pending",
+    template_filename="templat-impor-kim",
+    title=gettext_lazy("Impor KIM"),
+    heading=gettext_lazy("Impor KIM dari berkas"),
+    intro=gettext_lazy(
+        "Unggah berkas CSV (UTF-8) atau XLSX berisi satu KIM per baris. Anda akan melihat dulu "
+        "apa yang akan dibuat, diperbarui, atau salah; belum ada yang ditulis sebelum Anda "
+        "mengonfirmasi."
+    ),
+    columns_note=gettext_lazy(
+        "Baris pertama berisi judul kolom (huruf besar atau kecil sama saja). KIM yang namanya "
+        "sudah ada di desa yang sama diperbarui; sel kosong tidak menghapus data yang sudah ada."
+    ),
+    preview_title=gettext_lazy("Pratinjau impor KIM"),
+)
+ACTIVITY_IMPORT = ImportKind(
+    importer=activity.IMPORTER,
+    url_name="villages:activity_import",
+    done_url_name="villages:kim_list",
+    session_key="activity_import_pending",
+    template_filename="templat-impor-kegiatan-kim",
+    title=gettext_lazy("Impor kegiatan KIM"),
+    heading=gettext_lazy("Impor kegiatan KIM dari berkas"),
+    intro=gettext_lazy(
+        "Unggah berkas CSV (UTF-8) atau XLSX berisi satu kegiatan KIM per baris. Anda akan "
+        "melihat dulu apa yang akan dicatat atau salah; belum ada yang ditulis sebelum Anda "
+        "mengonfirmasi."
+    ),
+    columns_note=gettext_lazy(
+        "Baris pertama berisi judul kolom (huruf besar atau kecil sama saja). KIM dicari menurut "
+        "namanya di desa itu. Kegiatan yang sudah tercatat (KIM, tanggal, jenis dan uraian "
+        "sama) tidak dicatat dua kali."
+    ),
+    preview_title=gettext_lazy("Pratinjau impor kegiatan KIM"),
+    detail_label=gettext_lazy("Kegiatan"),
+)
+# The KIM import's session key, as before the activity import existed.
+SESSION_KEY = KIM_IMPORT.session_key
 
 
 class ImportFileForm(BootstrapMixin, forms.Form):
@@ -40,58 +115,85 @@ class ImportFileForm(BootstrapMixin, forms.Form):
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
+    def __init__(self, *args, importer: Importer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.importer = importer
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importer.max_bytes():
+        if upload.size > max_bytes():
             raise ValidationError(
                 _("Berkas terlalu besar: paling besar %(size)s.")
-                % {"size": filesizeformat(importer.max_bytes())}
+                % {"size": filesizeformat(max_bytes())}
             )
-        self.content = upload.read(importer.max_bytes() + 1)
+        self.content = upload.read(max_bytes() + 1)
         try:
-            self.rows = importer.read_file(self.content, filename=upload.name)
-        except importer.ImportRefused as exc:
+            self.rows = self.importer.read_file(self.content, filename=upload.name)
+        except ImportRefused as exc:
             raise ValidationError(exc.message) from exc
         return upload
 
 
-class ImportPermissionMixin(PermissionRequiredMixin):
-    permission_required = roles.PERM_IMPORT
+class ImportKindMixin(PermissionRequiredMixin):
+    """The import's permission, and ``kind`` for the templates."""
+
+    kind: ImportKind
+
+    def get_permission_required(self):
+        return (self.kind.importer.permission,)
 
 
-class KIMImportView(ImportPermissionMixin, FormView):
+class ImportView(ImportKindMixin, FormView):
     """Upload a file; the answer is the dry run of every row, with a confirm button when no row
     has an error."""
 
     form_class = ImportFileForm
-    template_name = "villages/kim_import.html"
+    template_name = FORM_TEMPLATE
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "importer": self.kind.importer}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            columns=importer.COLUMNS,
-            max_size=importer.max_bytes(),
-            max_rows=importer.max_rows(),
+            kind=self.kind,
+            columns=self.kind.importer.columns,
+            max_size=max_bytes(),
+            max_rows=max_rows(),
             **kwargs,
         )
 
     def form_valid(self, form):
         filename = form.cleaned_data["file"].name
-        plan = importer.plan(form.rows, by=self.request.user)
-        pending = None if plan.has_errors else _keep(self.request, form.content, filename)
+        plan = self.kind.importer.plan(form.rows, by=self.request.user)
+        pending = None
+        if not plan.has_errors:
+            pending = _keep(self.request, self.kind.session_key, form.content, filename)
         return render(
             self.request,
             PREVIEW_TEMPLATE,
-            {"plan": plan, "counts": plan.counts, "filename": filename, "pending": pending},
+            {
+                "kind": self.kind,
+                "plan": plan,
+                "counts": plan.counts,
+                "filename": filename,
+                "pending": pending,
+            },
         )
 
 
-class KIMImportConfirmView(ImportPermissionMixin, View):
+class ImportConfirmView(ImportKindMixin, View):
     """Import the previewed file: the same bytes, planned again, written only without errors."""
 
     http_method_names = ["post"]
 
     def post(self, request):
-        kept = _take(request, request.POST.get("token", ""), request.POST.get("sha256", ""))
+        kind = self.kind
+        kept = _take(
+            request,
+            kind.session_key,
+            request.POST.get("token", ""),
+            request.POST.get("sha256", ""),
+        )
         if kept is None:
             messages.error(
                 request,
@@ -100,62 +202,88 @@ class KIMImportConfirmView(ImportPermissionMixin, View):
                     "sudah kedaluwarsa. Unggah berkasnya lagi; tidak ada yang ditulis."
                 ),
             )
-            return redirect("villages:kim_import")
+            return redirect(kind.url_name)
         content, filename = kept
         try:
-            rows = importer.read_file(content, filename=filename)
-            counts = importer.run(rows, by=request.user, filename=filename)
-        except importer.ImportRefused as exc:
+            rows = kind.importer.read_file(content, filename=filename)
+            counts = kind.importer.run(rows, by=request.user, filename=filename)
+        except ImportRefused as exc:
             messages.error(request, exc.message)
             if exc.plan is None:
-                return redirect("villages:kim_import")
-            # The registry changed since the preview (someone registered a KIM meanwhile).
+                return redirect(kind.url_name)
+            # The registry changed since the preview (someone wrote the same rows meanwhile, or
+            # the user's assignment changed).
             return render(
                 request,
                 PREVIEW_TEMPLATE,
-                {"plan": exc.plan, "counts": exc.plan.counts, "filename": filename},
+                {
+                    "kind": kind,
+                    "plan": exc.plan,
+                    "counts": exc.plan.counts,
+                    "filename": filename,
+                },
             )
-        request.session.pop(SESSION_KEY, None)
-        messages.success(
-            request,
-            _(
-                "Impor selesai: %(created)d KIM baru, %(updated)d diperbarui, "
-                "%(unchanged)d tidak berubah."
-            )
-            % {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged},
-        )
-        return redirect(reverse("villages:kim_list"))
+        request.session.pop(kind.session_key, None)
+        messages.success(request, kind.importer.done_message(counts))
+        return redirect(reverse(kind.done_url_name))
 
 
-class KIMImportTemplateView(ImportPermissionMixin, View):
+class ImportTemplateView(ImportKindMixin, View):
     """The import template as CSV or XLSX: the column headers and one example row."""
 
     def get(self, request, format):
-        if format not in importer.CONTENT_TYPES:
+        if format not in CONTENT_TYPES:
             raise Http404
-        content, content_type = importer.template_file(format)
+        content, content_type = self.kind.importer.template_file(format)
         response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="templat-impor-kim.{format}"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.kind.template_filename}.{format}"'
+        )
         return response
 
 
-def _keep(request, content: bytes, filename: str) -> dict:
+class KIMImportView(ImportView):
+    kind = KIM_IMPORT
+
+
+class KIMImportConfirmView(ImportConfirmView):
+    kind = KIM_IMPORT
+
+
+class KIMImportTemplateView(ImportTemplateView):
+    kind = KIM_IMPORT
+
+
+class ActivityImportView(ImportView):
+    kind = ACTIVITY_IMPORT
+
+
+class ActivityImportConfirmView(ImportConfirmView):
+    kind = ACTIVITY_IMPORT
+
+
+class ActivityImportTemplateView(ImportTemplateView):
+    kind = ACTIVITY_IMPORT
+
+
+def _keep(request, session_key: str, content: bytes, filename: str) -> dict:
     """Keep the uploaded file in the session until it is confirmed; one pending file per
-    session, so a newer preview replaces an older one. Returns the hidden form fields."""
+    session and kind, so a newer preview replaces an older one. Returns the hidden form
+    fields."""
     pending = {
         "token": secrets.token_urlsafe(24),
         "sha256": hashlib.sha256(content).hexdigest(),
         "filename": filename,
         "content": base64.b64encode(content).decode("ascii"),
     }
-    request.session[SESSION_KEY] = pending
+    request.session[session_key] = pending
     return {"token": pending["token"], "sha256": pending["sha256"]}
 
 
-def _take(request, token: str, sha256: str) -> tuple[bytes, str] | None:
+def _take(request, session_key: str, token: str, sha256: str) -> tuple[bytes, str] | None:
     """The kept file's bytes and name when ``token`` and ``sha256`` are those of the preview
     and the bytes still hash to them; None otherwise."""
-    pending = request.session.get(SESSION_KEY)
+    pending = request.session.get(session_key)
     if not pending or not token or not sha256:
         return None
     if not constant_time_compare(token, pending["token"]):

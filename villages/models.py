@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import DesaKind, KIMLevel
+from .choices import ActivityKind, DesaKind, KIMLevel
 from .querysets import DesaQuerySet, KecamatanQuerySet, KIMQuerySet, StatusChangeQuerySet
 from .validators import (
     MemberCountValidator,
@@ -346,3 +346,65 @@ class KecamatanAssignment(models.Model):
 
     def __str__(self):
         return f"{self.user} - {self.kecamatan}"
+
+
+class KIMActivity(models.Model):
+    """Something a KIM did on a date (a discussion, a dissemination, a bimtek attended...). A KIM
+    without recorded activity for ``KIM_ACTIVITY_STALE_MONTHS`` needs checking (computed, see
+    ``KIMQuerySet.needing_check``); only a dated status change deactivates it."""
+
+    kim = models.ForeignKey(
+        KIM, on_delete=models.CASCADE, related_name="activities", verbose_name=_("KIM")
+    )
+    occurred_on = models.DateField(_("tanggal kegiatan"), validators=[validate_not_in_future])
+    kind = models.CharField(_("jenis kegiatan"), max_length=20, choices=ActivityKind.choices)
+    description = models.CharField(_("uraian singkat"), max_length=300)
+    link = models.URLField(_("tautan"), blank=True, help_text=_("Unggahan, artikel atau video."))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
+
+    history = HistoricalRecords(verbose_name=_("riwayat kegiatan KIM"))
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("kegiatan KIM")
+        verbose_name_plural = _("kegiatan KIM")
+        indexes = [models.Index(fields=["kim", "occurred_on"], name="activity_kim_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values),
+                name="activity_kind_valid",
+                violation_error_message=_("Jenis kegiatan tidak dikenal."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(description=""),
+                name="activity_description_not_blank",
+                violation_error_message=_("Uraian kegiatan wajib diisi."),
+            ),
+            models.UniqueConstraint(
+                fields=["kim", "occurred_on", "kind", "description"],
+                name="activity_unique",
+                violation_error_message=_("Kegiatan yang sama sudah tercatat."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kim} {self.occurred_on} {self.get_kind_display()}"
+
+    def clean(self):
+        if self.kim_id and self.occurred_on and self.occurred_on < self.kim.formed_on:
+            raise ValidationError(
+                {
+                    "occurred_on": _(
+                        "Kegiatan tidak boleh sebelum tanggal pembentukan KIM (%(formed_on)s)."
+                    )
+                    % {"formed_on": self.kim.formed_on.isoformat()}
+                }
+            )

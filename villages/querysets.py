@@ -1,23 +1,35 @@
 """Named reads of the registry. Each screen's read is one method here, so the joins and the
 "as of a date" rules are decided in one tested place (see ``reports.coverage`` for the figures)."""
 
+import calendar
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
     FloatField,
     IntegerField,
     OuterRef,
+    Q,
     Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last))
 
 
 def _count(queryset, group_by: str):
@@ -77,6 +89,29 @@ class KIMQuerySet(models.QuerySet):
     def active_on(self, on: datetime.date):
         """KIM formed by ``on`` and active on that day."""
         return self.formed_by(on).with_status_on(on).filter(active_on=True)
+
+    def with_last_activity(self, on: datetime.date):
+        """Annotate ``last_activity_on``: the latest recorded activity on or before ``on``."""
+        from .models import KIMActivity
+
+        latest = (
+            KIMActivity.objects.filter(kim=OuterRef("pk"), occurred_on__lte=on)
+            .order_by("-occurred_on")
+            .values("occurred_on")[:1]
+        )
+        return self.annotate(last_activity_on=Subquery(latest, output_field=DateField()))
+
+    def needing_check(self, on: datetime.date, *, months: int | None = None):
+        """KIM active on ``on`` with no activity recorded in the ``months`` before it (default
+        ``KIM_ACTIVITY_STALE_MONTHS``) and formed before that: "perlu verifikasi". A computed
+        state: only a dated status change deactivates a KIM."""
+        cutoff = months_before(on, months or settings.KIM_ACTIVITY_STALE_MONTHS)
+        return (
+            self.active_on(on)
+            .with_last_activity(on)
+            .filter(formed_on__lt=cutoff)
+            .filter(Q(last_activity_on__isnull=True) | Q(last_activity_on__lt=cutoff))
+        )
 
     def at_level_on(self, level: str, on: datetime.date):
         """KIM formed by ``on`` whose level in force that day is ``level``."""

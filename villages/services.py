@@ -9,12 +9,14 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from kimtracker import roles
 
 from . import permissions
 from .choices import KIMLevel
-from .models import KIM, Desa, KIMStatusChange
+from .models import KIM, Desa, KIMActivity, KIMStatusChange
 
 # Fields an officer may set when registering or editing a KIM. Level and active flag are not
 # among them: they change only through dated status changes.
@@ -36,7 +38,7 @@ KIM_DETAIL_FIELDS = (
     "instagram",
     "youtube",
 )
-DUPLICATE_NAME = _("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
+DUPLICATE_NAME = gettext_lazy("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
 
 
 class ConcurrentEditError(ValidationError):
@@ -74,8 +76,9 @@ def _validate(kim: KIM):
     except ValidationError as error:
         errors = error.update_error_dict({})
         general = errors.get(NON_FIELD_ERRORS, [])
-        if any(DUPLICATE_NAME in e.messages for e in general):
-            errors[NON_FIELD_ERRORS] = [e for e in general if DUPLICATE_NAME not in e.messages]
+        duplicate = str(DUPLICATE_NAME)
+        if any(duplicate in e.messages for e in general):
+            errors[NON_FIELD_ERRORS] = [e for e in general if duplicate not in e.messages]
             errors.setdefault("name", []).append(ValidationError(DUPLICATE_NAME))
             errors = {field: messages for field, messages in errors.items() if messages}
         raise ValidationError(errors) from error
@@ -291,3 +294,55 @@ def void_kim(*, kim: KIM, reason: str, by) -> KIM:
     _validate(kim)
     _save(kim, by=by, reason=_("Pembatalan: %(reason)s") % {"reason": kim.void_reason})
     return kim
+
+
+@transaction.atomic
+def record_activity(
+    *, kim: KIM, occurred_on: datetime.date, kind: str, description: str, by, link: str = ""
+) -> KIMActivity:
+    """Record something the KIM did on ``occurred_on``. Refuses a date in the future or before
+    formation, an unknown kind, an empty description, the same activity twice, and a voided
+    KIM; checks the officer's role and kecamatan."""
+    kim = KIM.objects.select_related("desa").get(pk=kim.pk)
+    _check_not_voided(kim)
+    permissions.check(by, kim.desa, roles.PERM_ACTIVITY)
+    activity = KIMActivity(
+        kim=kim,
+        occurred_on=occurred_on,
+        kind=kind,
+        description=(description or "").strip(),
+        link=(link or "").strip(),
+        recorded_by=by,
+    )
+    activity.full_clean()
+    activity._history_user = by
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def record_activities(*, kim: KIM, activities: list[dict], by) -> list[KIMActivity]:
+    """Record many activities of one KIM at once (imports, the demo): the same rules as
+    ``record_activity``, checked row by row before anything is written; one query for the
+    duplicates, one bulk insert with history."""
+    kim = KIM.objects.select_related("desa").get(pk=kim.pk)
+    _check_not_voided(kim)
+    permissions.check(by, kim.desa, roles.PERM_ACTIVITY)
+    existing = set(kim.activities.values_list("occurred_on", "kind", "description"))
+    rows = []
+    for values in activities:
+        activity = KIMActivity(
+            kim=kim,
+            occurred_on=values["occurred_on"],
+            kind=values["kind"],
+            description=(values.get("description") or "").strip(),
+            link=(values.get("link") or "").strip(),
+            recorded_by=by,
+        )
+        activity.full_clean(exclude=["kim", "recorded_by"], validate_constraints=False)
+        key = (activity.occurred_on, activity.kind, activity.description)
+        if key in existing:
+            raise ValidationError(_("Kegiatan yang sama sudah tercatat."))
+        existing.add(key)
+        rows.append(activity)
+    return bulk_create_with_history(rows, KIMActivity, default_user=by)

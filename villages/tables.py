@@ -137,10 +137,21 @@ class KIMTable(AsOfTable):
     formed_on = tables.DateColumn(verbose_name=_("Dibentuk"), short=False)
     level_on = tables.Column(verbose_name=_("Tingkat"))
     active_on = YesNoColumn(verbose_name=_("Aktif"))
+    last_activity_on = tables.DateColumn(
+        verbose_name=_("Kegiatan terakhir"), short=False, default="—"
+    )
 
     class Meta:
         model = KIM
-        fields = ["name", "desa", "kecamatan", "formed_on", "level_on", "active_on"]
+        fields = [
+            "name",
+            "desa",
+            "kecamatan",
+            "formed_on",
+            "level_on",
+            "active_on",
+            "last_activity_on",
+        ]
         order_by = "name"
         attrs = {"class": "table table-sm table-hover align-middle"}
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("kim/<int:pk>/ubah/", edit_views.KIMUpdateView.as_view(), name="kim_update"),
     path("kim/<int:pk>/status/", edit_views.KIMStatusChangeView.as_view(), name="kim_status"),
     path("kim/<int:pk>/batalkan/", edit_views.KIMVoidView.as_view(), name="kim_void"),
+    path("kim/<int:pk>/kegiatan/", edit_views.KIMActivityView.as_view(), name="kim_activity"),
     path("kim/impor/", import_views.KIMImportView.as_view(), name="kim_import"),
     path(
         "kim/impor/konfirmasi/",
@@ -28,5 +29,16 @@ urlpatterns = [
         "kim/impor/templat.<str:format>",
         import_views.KIMImportTemplateView.as_view(),
         name="kim_import_template",
+    ),
+    path("kim/kegiatan/impor/", import_views.ActivityImportView.as_view(), name="activity_import"),
+    path(
+        "kim/kegiatan/impor/konfirmasi/",
+        import_views.ActivityImportConfirmView.as_view(),
+        name="activity_import_confirm",
+    ),
+    path(
+        "kim/kegiatan/impor/templat.<str:format>",
+        import_views.ActivityImportTemplateView.as_view(),
+        name="activity_import_template",
     ),
 ]

@@ -80,7 +80,12 @@ class KIMListView(AsOfTableMixin, FilterView):
     export_name = "kim"
 
     def get_queryset(self):
-        return KIM.objects.for_table().formed_by(self.as_of).with_status_on(self.as_of)
+        return (
+            KIM.objects.for_table()
+            .formed_by(self.as_of)
+            .with_status_on(self.as_of)
+            .with_last_activity(self.as_of)
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -155,7 +160,7 @@ class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     template_name = "villages/kim_detail.html"
 
     def get_queryset(self):
-        return KIM.objects.for_table().with_status_on(self.as_of)
+        return KIM.objects.for_table().with_status_on(self.as_of).with_last_activity(self.as_of)
 
     def get_context_data(self, **kwargs):
         show_personal_data = self.request.user.has_perm(roles.PERM_PERSONAL)
@@ -174,6 +179,12 @@ class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
             can_edit=writable and permissions.may_write_in(user, desa, roles.PERM_EDIT),
             can_record_status=writable and permissions.may_write_in(user, desa, roles.PERM_STATUS),
             can_void=writable and permissions.may_write_in(user, desa, roles.PERM_VOID),
+            can_record_activity=writable
+            and permissions.may_write_in(user, desa, roles.PERM_ACTIVITY),
+            activities=self.object.activities.filter(occurred_on__lte=self.as_of).select_related(
+                "recorded_by"
+            )[:50],
+            needs_check=KIM.objects.needing_check(self.as_of).filter(pk=self.object.pk).exists(),
             **kwargs,
         )
 

@@ -163,6 +163,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# A KIM with no recorded activity for this many months "needs checking" (perlu verifikasi).
+KIM_ACTIVITY_STALE_MONTHS = env.int("KIM_ACTIVITY_STALE_MONTHS", default=6)
+# Desa per bimtek batch on the follow-up list.
+KIM_BIMTEK_BATCH_SIZE = env.int("KIM_BIMTEK_BATCH_SIZE", default=50)
 # Signature block of the monthly PDF report.
 KIM_REPORT_SIGNATURE_PLACE = env("KIM_REPORT_SIGNATURE_PLACE", default="Kepanjen")
 KIM_REPORT_SIGNATURE_TITLE = env(

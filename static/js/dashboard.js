@@ -37,7 +37,10 @@
       maintainAspectRatio: false,
       interaction: { mode: "index", intersect: false },
       scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return v.toLocaleString(locale); } } } },
-      plugins: { tooltip: { filter: function (item) { return item.raw !== null; } } }
+      plugins: {
+        legend: { labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } },
+        tooltip: { filter: function (item) { return item.raw !== null; } }
+      }
     }
   });
 

@@ -16,7 +16,14 @@ from reports import coverage, exports, monthly, svg
 from villages.models import Desa
 
 SVG = "{http://www.w3.org/2000/svg}"
-SHEETS = ["Ringkasan", "Per kecamatan", "KIM baru", "Perubahan status", "Desa tanpa KIM aktif"]
+SHEETS = [
+    "Ringkasan",
+    "Per kecamatan",
+    "KIM baru",
+    "Perubahan status",
+    "Desa tanpa KIM aktif",
+    "Perlu verifikasi",
+]
 UNCOVERED_2023 = {"Wajak", "Kasembon", "Kalipare"}
 
 

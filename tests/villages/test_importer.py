@@ -1,4 +1,4 @@
-"""Bulk import (``villages.importer``, ``manage.py import_kim``, ``/kim/impor/``): the dry run
+"""Bulk import (``villages.importing``, ``manage.py import_kim``, ``/kim/impor/``): the dry run
 reports every row, the import writes all or nothing through the services, re-imports change
 nothing, and files that cannot be imported are refused with a clear message."""
 
@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from villages import importer
 from villages.import_views import SESSION_KEY
+from villages.importing import kim as importer
 from villages.models import KIM, KecamatanAssignment, KIMStatusChange
 from villages.services import KIM_DETAIL_FIELDS
 

@@ -144,8 +144,10 @@ def test_kim_list_filters_on_the_as_of_date(staff_client, demo):
             "Dibentuk": rows[0]["Dibentuk"],
             "Tingkat": "Berdaya/Mandiri",
             "Aktif": "Ya",
+            "Kegiatan terakhir": rows[0]["Kegiatan terakhir"],
         }
     ]
+    assert rows[0]["Kegiatan terakhir"] <= MID_2023
 
 
 def test_kecamatan_detail(staff_client, demo):
