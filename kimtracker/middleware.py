@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class IndonesianFirstLocaleMiddleware(LocaleMiddleware):
@@ -16,3 +18,24 @@ class IndonesianFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RejectNullCharactersMiddleware:
+    """Refuse a request whose query string or form data holds a NUL character: no database
+    stores it, and PostgreSQL refuses it with an error, so it gets a clear 400 here instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sources = [request.GET] + ([request.POST] if request.method == "POST" else [])
+        for params in sources:
+            for key, values in params.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return render(
+                        request, "400.html",
+                        {"message": _("Permintaan berisi karakter yang tidak sah (NUL); "
+                                      "tidak ada yang disimpan.")},
+                        status=400,
+                    )
+        return self.get_response(request)

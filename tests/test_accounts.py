@@ -92,3 +92,12 @@ def test_password_reset_by_email(client, user, mailoutbox):
     assert page.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Baru-rahasia-789")
+
+
+def test_nul_characters_get_a_clear_400(client, user):
+    client.force_login(user)
+    response = client.get(reverse("villages:desa_options"), {"kecamatan": "35\x0007"})
+    assert response.status_code == 400
+    assert "karakter yang tidak sah" in response.content.decode()
+    response = client.post(reverse("villages:kim_create"), {"name": "KIM\x00"})
+    assert response.status_code == 400

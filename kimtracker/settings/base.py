@@ -38,6 +38,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kimtracker.middleware.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "kimtracker.middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a logged-in user; the log-in page is marked login_not_required.

@@ -7,7 +7,7 @@
   var desa = document.getElementById("id_desa");
   if (!kecamatan || !desa) { return; }
 
-  kecamatan.addEventListener("change", function () {
+  function loadDesa() {
     var placeholder = desa.options.length ? desa.options[0].text : "";
     desa.innerHTML = "";
     desa.add(new Option(placeholder, ""));
@@ -21,5 +21,9 @@
         desa.disabled = false;
         desa.setAttribute("data-loaded", kecamatan.value);
       });
-  });
+  }
+
+  kecamatan.addEventListener("change", loadDesa);
+  // A kecamatan chosen before this script ran (slow page, restored form) still gets its desa.
+  if (kecamatan.value && desa.options.length <= 1) { loadDesa(); }
 })();

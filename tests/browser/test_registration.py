@@ -27,6 +27,8 @@ def test_officer_registers_a_kim_in_wajak(page, live_server, malang):
 
     page.goto(f"{live_server.url}/kim/")
     page.click("text=Daftarkan KIM")
+    page.wait_for_url("**/kim/baru/")
+    page.wait_for_load_state()
     page.select_option("#id_kecamatan", label="Wajak")
     page.wait_for_selector("#id_desa[data-loaded='35.07.08']")
     page.select_option("#id_desa", label="Codo")
