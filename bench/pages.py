@@ -3,7 +3,8 @@
 Usage (from the repository root)::
 
     .venv/bin/python bench/pages.py [--scale malang|jatim|national] [--database-url URL]
-                                    [--runs 20] [--output FILE] [--json FILE] [--explain FILE]
+                                    [--runs 20] [--max-seconds 120] [--only TEXT]
+                                    [--output FILE] [--json FILE] [--explain FILE]
                                     [--reuse] [--drop] [--wilayah-source DIR]
 
 What a run does:
@@ -28,10 +29,13 @@ What a run does:
    with ``npm pack idn-area-data@3.1.2`` into a cache under the system temp folder. On PostgreSQL
    the tables are then ``VACUUM ANALYZE``d, as autovacuum would do on a live database.
 3. Logs a superuser in with ``django.test.Client.force_login``, requests each page once to warm
-   caches, then ``--runs`` times, recording per page: median and p95 (nearest rank) of the server
-   time (``time.perf_counter`` around ``client.get``), the median time spent in SQL, the number
-   of queries (``CaptureQueriesContext``) and the response size. A page stops early after
-   ``--max-seconds`` once it has three runs, so the slow exports do not hold the run for long.
+   caches (reported as "first ms"), then ``--runs`` times, recording per page: median and p95
+   (nearest rank) of the server time (``time.perf_counter`` around ``client.get``), the median
+   time spent in SQL (an execute wrapper), the median CPU time of the Django process
+   (``time.process_time``: other load on the machine does not inflate it), the number of
+   queries (``CaptureQueriesContext``) and the response size. A page stops early after
+   ``--max-seconds`` once it has three runs, so the slow exports do not hold the run for long;
+   ``--only`` picks pages by label.
 4. Prints a Markdown table (``--output FILE`` writes it too; ``--json FILE`` the raw figures;
    ``--explain FILE`` the EXPLAIN ANALYZE plan of each page's slowest query, PostgreSQL only).
 
@@ -108,6 +112,12 @@ def parse_args(argv=None):
         "--reuse", action="store_true", help="measure the existing database; no reset, no load"
     )
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="measure only the pages whose label contains TEXT (repeatable)",
+    )
     args = parser.parse_args(argv)
     args.database_url = (
         args.database_url or f"postgres://postgres@127.0.0.1:5432/kimtracker_bench_{args.scale}"
@@ -396,7 +406,7 @@ class QueryTimer:
             self.durations.append(time.perf_counter() - started)
 
 
-def measure(runs: int, max_seconds: float) -> list[dict]:
+def measure(runs: int, max_seconds: float, only: list[str] | None = None) -> list[dict]:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -413,20 +423,25 @@ def measure(runs: int, max_seconds: float) -> list[dict]:
 
     results = []
     for label, url in pages():
+        if only and not any(text in label for text in only):
+            continue
+        t0 = time.perf_counter()
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{label} {url}: HTTP {response.status_code}")
         _body(response)
-        times, sql_times, queries, size = [], [], 0, 0
+        first = time.perf_counter() - t0
+        times, cpu_times, sql_times, queries, size = [], [], [], 0, 0
         slowest_ms, slowest_sql = 0.0, ""
         started = time.perf_counter()
         for _run in range(runs):
             timer = QueryTimer()
             with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 size = len(_body(response))
                 times.append(time.perf_counter() - t0)
+                cpu_times.append(time.process_time() - cpu0)
             queries = len(captured.captured_queries)
             sql_times.append(sum(timer.durations))
             for duration, query in zip(timer.durations, captured.captured_queries, strict=True):
@@ -438,9 +453,11 @@ def measure(runs: int, max_seconds: float) -> list[dict]:
             "page": label,
             "url": url,
             "runs": len(times),
+            "first_ms": first * 1000,
             "median_ms": statistics.median(times) * 1000,
             "p95_ms": percentile(times, 0.95) * 1000,
             "sql_median_ms": statistics.median(sql_times) * 1000,
+            "cpu_median_ms": statistics.median(cpu_times) * 1000,
             "queries": queries,
             "bytes": size,
             "slowest_query_ms": slowest_ms,
@@ -449,7 +466,8 @@ def measure(runs: int, max_seconds: float) -> list[dict]:
         results.append(row)
         log(
             f"{label}: median {row['median_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, "
-            f"SQL {row['sql_median_ms']:.1f} ms, {queries} queries, {size:,} bytes"
+            f"SQL {row['sql_median_ms']:.1f} ms, Python CPU {row['cpu_median_ms']:.1f} ms, "
+            f"{queries} queries, {size:,} bytes"
         )
     return results
 
@@ -482,7 +500,8 @@ def environment() -> dict[str, str]:
         "python": platform.python_version(),
         "django": django.get_version(),
         "cpus": str(os.cpu_count()),
-        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "load": " ".join(f"{n:.2f}" for n in os.getloadavg()),
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
     }
 
 
@@ -512,7 +531,8 @@ def markdown(scale: str, info: dict, data: dict, loads: dict, results: list[dict
         "",
         f"{data['kecamatan']:,} kecamatan, {data['desa']:,} desa, {data['kim']:,} KIM "
         f"({data['kim_active']:,} active today), {data['status_changes']:,} status changes. "
-        f"Django {info['django']}, Python {info['python']}, {info['cpus']} CPUs, {info['date']}.",
+        f"Django {info['django']}, Python {info['python']}, {info['cpus']} CPUs, {info['date']}; "
+        f"load average {info['load']} before, {info['load_after']} after the timing.",
     ]
     if loads:
         lines.append(
@@ -522,15 +542,29 @@ def markdown(scale: str, info: dict, data: dict, loads: dict, results: list[dict
         )
     lines += [
         "",
-        "| page | runs | median ms | p95 ms | SQL ms (median) | queries | size |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| page | first ms | runs | median ms | p95 ms | SQL ms | Python CPU ms | queries | size |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in results:
         lines.append(
-            f"| {row['page']} (`{row['url']}`) | {row['runs']} | {row['median_ms']:.1f} | "
-            f"{row['p95_ms']:.1f} | {row['sql_median_ms']:.1f} | {row['queries']} | "
-            f"{_size(row['bytes'])} |"
+            f"| {row['page']} (`{row['url']}`) | {row['first_ms']:.1f} | {row['runs']} | "
+            f"{row['median_ms']:.1f} | "
+            f"{row['p95_ms']:.1f} | {row['sql_median_ms']:.1f} | {row['cpu_median_ms']:.1f} | "
+            f"{row['queries']} | {_size(row['bytes'])} |"
         )
+    lines += [
+        "",
+        "first ms: the warm-up request (cold caches). The other times are medians of the "
+        "timed runs, except p95. SQL ms: wall time inside `cursor.execute` "
+        "(rows fetched later, by a server-side cursor or by SQLite's stepping, are not in it). "
+        "Python CPU ms: CPU time of the Django process, which other load on the machine does "
+        "not inflate"
+        + (
+            " (SQLite runs inside that process, so its work is counted there)."
+            if info["database"].startswith("SQLite")
+            else "."
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -562,7 +596,8 @@ def main(argv=None) -> None:
         loads["VACUUM ANALYZE"] = time.perf_counter() - started
 
     data, info = counts(), environment()
-    results = measure(args.runs, args.max_seconds)
+    results = measure(args.runs, args.max_seconds, args.only)
+    info["load_after"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
     table = markdown(args.scale, info, data, loads, results)
     print(table)
     if args.output:

@@ -33,9 +33,14 @@ class RejectNullCharactersMiddleware:
             for key, values in params.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
                     return render(
-                        request, "400.html",
-                        {"message": _("Permintaan berisi karakter yang tidak sah (NUL); "
-                                      "tidak ada yang disimpan.")},
+                        request,
+                        "400.html",
+                        {
+                            "message": _(
+                                "Permintaan berisi karakter yang tidak sah (NUL); "
+                                "tidak ada yang disimpan."
+                            )
+                        },
                         status=400,
                     )
         return self.get_response(request)

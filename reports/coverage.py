@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Window
 
 from villages.choices import KIMLevel
 from villages.models import KIM, Kecamatan, KIMStatusChange
@@ -45,6 +45,17 @@ def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
     """The target of ``on``'s year, else of the nearest later year that has one."""
     later = [t for t in targets if t.year >= on.year]
     return min(later, key=lambda t: t.year) if later else None
+
+
+def kim_needing_check_first(on: datetime.date) -> list[KIM]:
+    """The first ten of ``kim_needing_check``, each with ``total`` (how many there are in all,
+    a window count): one query, without fetching every such KIM to show ten."""
+    return list(
+        KIM.objects.needing_check(on)
+        .select_related("desa__kecamatan")
+        .annotate(total=Window(Count("pk")))
+        .order_by(F("last_activity_on").asc(nulls_first=True), "name")[:10]
+    )
 
 
 def kim_needing_check(on: datetime.date) -> list[KIM]:

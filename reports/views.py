@@ -33,11 +33,13 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
             self.as_of, until=datetime.date(max(last_target, self.as_of.year), 12, 31)
         )
         ranked = sorted(summary.kecamatan, key=lambda k: (-k.coverage, k.name))
-        needing_check = coverage.kim_needing_check(self.as_of)
+        url = reverse("villages:kecamatan_detail", args=["__code__"])
+        query = urlencode({"tanggal": self.as_of.isoformat()})
+        needing_check = coverage.kim_needing_check_first(self.as_of)
         return super().get_context_data(
             summary=summary,
-            needing_check=needing_check[:10],
-            needing_check_count=len(needing_check),
+            needing_check=needing_check,
+            needing_check_count=needing_check[0].total if needing_check else 0,
             stale_months=settings.KIM_ACTIVITY_STALE_MONTHS,
             levels=[(KIMLevel(level).label, n) for level, n in summary.active_by_level.items()],
             line_chart={
@@ -52,7 +54,7 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
                 {
                     "name": k.name,
                     "coverage": coverage.coverage_percent(k.desa_covered, k.desa_total),
-                    "url": _with_date(k.get_absolute_url(), self.as_of),
+                    "url": f"{url.replace('__code__', k.code)}?{query}",
                 }
                 for k in ranked
             ],

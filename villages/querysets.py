@@ -13,6 +13,7 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    F,
     FloatField,
     IntegerField,
     OuterRef,
@@ -22,6 +23,30 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+
+def _is_current(on: datetime.date) -> bool:
+    """Whether ``on`` is today or later: no status change can be dated after today, so the
+    current values the services keep on the KIM row are the values in force on ``on``."""
+    return on >= timezone.localdate()
+
+
+def _counted_active_on(on: datetime.date, kim: str):
+    """A condition: the KIM reached through ``kim`` (a path from the query's model) counts
+    (not voided), is formed by ``on`` and is active on that day."""
+    from .models import KIMStatusChange
+
+    formed = Q(**{f"{kim}__formed_on__lte": on, f"{kim}__voided_at__isnull": True})
+    if _is_current(on):
+        return formed & Q(**{f"{kim}__is_active": True})
+    in_force = (
+        KIMStatusChange.objects.filter(kim=OuterRef(f"{kim}__pk"))
+        .effective_by(on)
+        .filter(is_active__isnull=False)
+        .values("is_active")[:1]
+    )
+    return formed & Q(Coalesce(Subquery(in_force, output_field=BooleanField()), False))
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -72,6 +97,11 @@ class KIMQuerySet(models.QuerySet):
         read from the status timeline (NULL/False for a KIM not yet formed then)."""
         from .models import KIMStatusChange
 
+        if _is_current(on):
+            return self.annotate(
+                level_on=F("level"),
+                active_on=Case(When(formed_on__lte=on, then=F("is_active")), default=False),
+            )
         in_force = KIMStatusChange.objects.filter(kim=OuterRef("pk")).effective_by(on)
         return self.annotate(
             level_on=Subquery(
@@ -133,20 +163,19 @@ class DesaQuerySet(models.QuerySet):
 class KecamatanQuerySet(models.QuerySet):
     def with_coverage(self, on: datetime.date):
         """Annotate each kecamatan with ``desa_total``, ``desa_covered`` (desa with a KIM active
-        on ``on``), ``coverage`` (percent), ``kim_formed`` and ``kim_active`` as of ``on``. Each
-        count is its own subquery, so no two joins multiply each other; one query in all."""
-        from .models import KIM, Desa
-
-        desa = Desa.objects.filter(kecamatan=OuterRef("pk"))
-        kims = KIM.objects.filter(desa__kecamatan=OuterRef("pk"))
-        return self.annotate(
-            desa_total=_count(desa, "kecamatan"),
-            desa_covered=_count(
-                desa.filter(Exists(KIM.objects.filter(desa=OuterRef("pk")).active_on(on))),
-                "kecamatan",
-            ),
-            kim_formed=_count(kims.formed_by(on), "desa__kecamatan"),
-            kim_active=_count(kims.active_on(on), "desa__kecamatan"),
+        on ``on``), ``coverage`` (percent), ``kim_formed`` and ``kim_active`` as of ``on``: one
+        GROUP BY over kecamatan, desa and KIM, so each KIM's status is read once rather than
+        once per kecamatan and figure. Distinct counts keep a desa with two KIM from counting
+        twice."""
+        formed = Q(desa__kims__formed_on__lte=on, desa__kims__voided_at__isnull=True)
+        active = _counted_active_on(on, "desa__kims")
+        # A GROUP BY query ignores Meta.ordering; keep the code order the lists rely on.
+        queryset = self if self.query.order_by else self.order_by(*self.model._meta.ordering)
+        return queryset.annotate(
+            desa_total=Count("desa", distinct=True),
+            desa_covered=Count("desa", distinct=True, filter=active),
+            kim_formed=Count("desa__kims", filter=formed),
+            kim_active=Count("desa__kims", filter=active),
             coverage=_percent("desa_covered", "desa_total"),
         )
 
