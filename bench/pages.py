@@ -352,6 +352,9 @@ def analyze() -> None:
 # --- measuring -------------------------------------------------------------------------------
 
 
+REPORT_MONTH = "2025-09"
+
+
 def pages() -> list[tuple[str, str]]:
     """(label, URL) of every measured page, for the same kecamatan, desa and KIM at each scale."""
     from django.urls import reverse
@@ -374,6 +377,16 @@ def pages() -> list[tuple[str, str]]:
         ("KIM list", reverse("villages:kim_list")),
         ("KIM detail", reverse("villages:kim_detail", args=[kim.pk])),
         ("desa tanpa KIM, CSV", f"{reverse('villages:desa_uncovered')}?_export=csv"),
+        ("follow-up list", reverse("reports:followup")),
+        ("monthly report 2025-09", reverse("reports:monthly", args=[REPORT_MONTH])),
+        (
+            "monthly report 2025-09, XLSX",
+            f"{reverse('reports:monthly', args=[REPORT_MONTH])}?format=xlsx",
+        ),
+        (
+            "monthly report 2025-09, PDF",
+            f"{reverse('reports:monthly', args=[REPORT_MONTH])}?format=pdf",
+        ),
     ]
 
 
