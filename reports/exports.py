@@ -186,11 +186,13 @@ def _table_sheet(
     date format. Without rows it says ``empty`` under the header."""
     sheet = workbook.create_sheet(title)
     _header(sheet, 1, header)
-    for row in rows:
+    # The header is row 1. Cells are reached by position: ``sheet.max_row`` and ``sheet[n]``
+    # scan every cell of the sheet, which is quadratic on national-scale sheets.
+    for row_number, row in enumerate(rows, start=2):
         sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, datetime.date):
-                cell.number_format = XLSX_DATE_FORMAT
+        for column, value in enumerate(row, start=1):
+            if isinstance(value, datetime.date):
+                sheet.cell(row=row_number, column=column).number_format = XLSX_DATE_FORMAT
     if not rows:
         sheet.cell(row=2, column=1, value=empty).font = Font(italic=True)
     sheet.freeze_panes = freeze
