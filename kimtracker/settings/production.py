@@ -1,10 +1,19 @@
 """Production settings: no fallback secret, DEBUG off, HTTPS-only cookies and HSTS."""
 
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Read directly: django-environ takes a value starting with "$" for a reference to another
+# variable, and a random key may well start with one.
+try:
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+except KeyError as error:
+    raise ImproperlyConfigured("Set the DJANGO_SECRET_KEY environment variable") from error
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

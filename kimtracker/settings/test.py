@@ -1,10 +1,11 @@
 """Settings for the test suite: SQLite unless DATABASE_URL points elsewhere (CI runs both)."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import env
 
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-insecure-key")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "test-only-insecure-key")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests must not depend on a collected static manifest.
 STORAGES = {
