@@ -5,8 +5,6 @@ views use the same functions to show or hide what a user may do."""
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from kimtracker import roles
-
 
 def assigned_kecamatan_ids(user) -> set[int]:
     """Kecamatan a user is limited to; empty means everywhere. Cached on the user object."""
@@ -42,7 +40,3 @@ def may_write_in(user, desa, permission: str) -> bool:
     except PermissionDenied:
         return False
     return True
-
-
-def may_edit(user, kim) -> bool:
-    return may_write_in(user, kim.desa, roles.PERM_EDIT)

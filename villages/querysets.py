@@ -178,11 +178,3 @@ class KecamatanQuerySet(models.QuerySet):
             kim_active=Count("desa__kims", filter=active),
             coverage=_percent("desa_covered", "desa_total"),
         )
-
-    def without_active_kim(self, on: datetime.date):
-        """Kecamatan where no desa has a KIM active on ``on``."""
-        from .models import KIM
-
-        return self.exclude(
-            Exists(KIM.objects.filter(desa__kecamatan=OuterRef("pk")).active_on(on))
-        )
