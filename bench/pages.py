@@ -20,7 +20,8 @@ What a run does:
      desa) and Malang's demo;
    - ``national``: ``load_wilayah --all`` (about 83,700 desa, 7,200 kecamatan), Malang's demo, and
      a deterministic synthetic history (``random.Random(SYNTHETIC_SEED)``) over every other desa:
-     about 45% get one KIM formed between 2015 and 2025, about 55% of those are deactivated later
+     80,000 KIM (``--synthetic-kim``) formed between 2015 and 2025 over desa drawn with
+     replacement (so some desa have two or three), about 55% of them deactivated later
      (a few revive), about a quarter are promoted to Berkembang and a few of those to
      Berdaya/Mandiri. Rows are written with ``bulk_create`` in batches, bench only: real data
      goes through ``villages.services``. Every synthetic KIM is flagged ``is_demo``.
@@ -52,6 +53,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -74,7 +76,8 @@ PAST_DATE = "2023-06-25"
 SYNTHETIC_SEED = 20260101
 SYNTHETIC_NOTE = "Data sintetis benchmark, bukan data resmi."
 BATCH_SIZE = 5000
-COVERED_SHARE = 0.45
+# Synthetic KIM at national scale (on top of Malang's 250 demo KIM).
+SYNTHETIC_KIM = 80_000
 DEACTIVATED_SHARE = 0.55
 REVIVED_SHARE = 0.08
 PROMOTED_SHARE = 0.25
@@ -112,6 +115,20 @@ def parse_args(argv=None):
         "--reuse", action="store_true", help="measure the existing database; no reset, no load"
     )
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--synthetic-kim",
+        type=int,
+        default=SYNTHETIC_KIM,
+        help="synthetic KIM at national scale (default %(default)s)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        help="measure with the figure cache on this Redis (e.g. redis://127.0.0.1:6379/5): "
+        "the warm-up request fills it, the timed runs are cache hits",
+    )
+    parser.add_argument(
+        "--load-only", action="store_true", help="create and load the database, measure nothing"
+    )
     parser.add_argument(
         "--only",
         action="append",
@@ -195,7 +212,7 @@ def wilayah_source(given: Path | None) -> Path:
     return data
 
 
-def load_data(scale: str, source: Path | None) -> dict[str, float]:
+def load_data(scale: str, source: Path | None, synthetic_kim: int) -> dict[str, float]:
     """Load the wilayah and KIM of ``scale``; return the seconds each step took."""
     from django.core.management import call_command
 
@@ -222,7 +239,12 @@ def load_data(scale: str, source: Path | None) -> dict[str, float]:
         )
     step("load_demo", call_command, "load_demo", stdout=sys.stderr)
     if scale == "national":
-        step("synthetic KIM", build_synthetic, exclude_prefix=f"{MALANG}.")
+        step(
+            "synthetic KIM",
+            build_synthetic,
+            exclude_prefix=f"{MALANG}.",
+            kim_count=synthetic_kim,
+        )
     return timings
 
 
@@ -271,9 +293,20 @@ def plan_timeline(rng: random.Random, last_event: datetime.date):
     return formed_on, events, level, active, inactive_since
 
 
-def build_synthetic(*, exclude_prefix: str) -> None:
-    """Synthetic KIM and their timelines over every desa outside ``exclude_prefix`` (Malang
-    keeps its demo), with bulk_create in batches. Deterministic for a given seed and data."""
+def synthetic_plan(rng: random.Random, desa_count: int, kim_count: int) -> list[int]:
+    """How many synthetic KIM each of ``desa_count`` desa gets, ``kim_count`` in all: desa are
+    drawn with replacement, so most get none or one and some get a second or third KIM (as when
+    a KIM dies and the desa forms a new one)."""
+    per_desa = [0] * desa_count
+    for index in rng.choices(range(desa_count), k=kim_count):
+        per_desa[index] += 1
+    return per_desa
+
+
+def build_synthetic(*, exclude_prefix: str, kim_count: int = SYNTHETIC_KIM) -> None:
+    """``kim_count`` synthetic KIM and their timelines over every desa outside
+    ``exclude_prefix`` (Malang keeps its demo), with bulk_create in batches. Deterministic for a
+    given seed, count and wilayah."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -286,30 +319,34 @@ def build_synthetic(*, exclude_prefix: str) -> None:
         .order_by("code")
         .values_list("id", "code", "name")
     )
+    per_desa = synthetic_plan(rng, len(desa_rows), kim_count)
     kim_total = change_total = 0
     with transaction.atomic():
         for start in range(0, len(desa_rows), BATCH_SIZE):
             kims, timelines = [], []
-            for desa_id, code, name in desa_rows[start : start + BATCH_SIZE]:
-                if rng.random() >= COVERED_SHARE:
-                    continue
-                formed_on, events, level, active, inactive_since = plan_timeline(rng, last_event)
-                kims.append(
-                    KIM(
-                        desa_id=desa_id,
-                        name=f"KIM {name}",
-                        formed_on=formed_on,
-                        level=level,
-                        is_active=active,
-                        inactive_since=inactive_since,
-                        member_count=rng.randint(5, 25),
-                        sk_number=f"SINTETIS/{formed_on.year}/{code}",
-                        sk_date=formed_on,
-                        sk_issuer=f"Kepala Desa {name}",
-                        is_demo=True,
+            batch = zip(desa_rows[start : start + BATCH_SIZE], per_desa[start:], strict=False)
+            for (desa_id, code, name), count in batch:
+                for number in range(1, count + 1):
+                    formed_on, events, level, active, inactive_since = plan_timeline(
+                        rng, last_event
                     )
-                )
-                timelines.append((formed_on, events))
+                    suffix = f" {number}" if number > 1 else ""
+                    kims.append(
+                        KIM(
+                            desa_id=desa_id,
+                            name=f"KIM {name}{suffix}",
+                            formed_on=formed_on,
+                            level=level,
+                            is_active=active,
+                            inactive_since=inactive_since,
+                            member_count=rng.randint(5, 25),
+                            sk_number=f"SINTETIS/{formed_on.year}/{code}/{number}",
+                            sk_date=formed_on,
+                            sk_issuer=f"Kepala Desa {name}",
+                            is_demo=True,
+                        )
+                    )
+                    timelines.append((formed_on, events))
             KIM.objects.bulk_create(kims)
             changes = []
             for kim, (formed_on, events) in zip(kims, timelines, strict=True):
@@ -419,6 +456,32 @@ class QueryTimer:
             self.durations.append(time.perf_counter() - started)
 
 
+# A server-side cursor's statement, as Django's query log records it: replayed as its SELECT.
+DECLARE = re.compile(r"^\s*DECLARE\s+\S+\s+NO SCROLL CURSOR\s+WITH(OUT)? HOLD\s+FOR\s+", re.I)
+
+
+def bare_sql_ms(captured: list[dict], repeats: int) -> float | None:
+    """The median time to run the page's own SELECTs straight on the connection and fetch all
+    their rows, with no ORM, view or template: the database's own speed for the same figures."""
+    from django.db import connection
+
+    statements = [DECLARE.sub("", query["sql"]) for query in captured]
+    statements = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+    times = []
+    try:
+        for _repeat in range(repeats):
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+            times.append(time.perf_counter() - t0)
+    except Exception as error:  # a statement the query log cannot reproduce verbatim
+        log(f"bare SQL not measured: {error}")
+        return None
+    return statistics.median(times) * 1000
+
+
 def measure(runs: int, max_seconds: float, only: list[str] | None = None) -> list[dict]:
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -462,12 +525,16 @@ def measure(runs: int, max_seconds: float, only: list[str] | None = None) -> lis
                     slowest_ms, slowest_sql = duration * 1000, query["sql"]
             if len(times) >= 3 and time.perf_counter() - started > max_seconds:
                 break
+        bare_ms = bare_sql_ms(captured.captured_queries, repeats=max(3, min(runs, 10)))
+        median_ms = statistics.median(times) * 1000
         row = {
             "page": label,
             "url": url,
             "runs": len(times),
             "first_ms": first * 1000,
-            "median_ms": statistics.median(times) * 1000,
+            "median_ms": median_ms,
+            "bare_sql_ms": bare_ms,
+            "ratio": median_ms / bare_ms if bare_ms else None,
             "p95_ms": percentile(times, 0.95) * 1000,
             "sql_median_ms": statistics.median(sql_times) * 1000,
             "cpu_median_ms": statistics.median(cpu_times) * 1000,
@@ -480,7 +547,8 @@ def measure(runs: int, max_seconds: float, only: list[str] | None = None) -> lis
         log(
             f"{label}: median {row['median_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, "
             f"SQL {row['sql_median_ms']:.1f} ms, Python CPU {row['cpu_median_ms']:.1f} ms, "
-            f"{queries} queries, {size:,} bytes"
+            f"{queries} queries, {size:,} bytes, bare SQL "
+            + (f"{bare_ms:.1f} ms (x{row['ratio']:.1f})" if bare_ms else "n/a")
         )
     return results
 
@@ -545,7 +613,8 @@ def markdown(scale: str, info: dict, data: dict, loads: dict, results: list[dict
         f"{data['kecamatan']:,} kecamatan, {data['desa']:,} desa, {data['kim']:,} KIM "
         f"({data['kim_active']:,} active today), {data['status_changes']:,} status changes. "
         f"Django {info['django']}, Python {info['python']}, {info['cpus']} CPUs, {info['date']}; "
-        f"load average {info['load']} before, {info['load_after']} after the timing.",
+        f"load average {info['load']} before, {info['load_after']} after the timing. "
+        f"Figure cache: {info['figure_cache']}.",
     ]
     if loads:
         lines.append(
@@ -555,15 +624,21 @@ def markdown(scale: str, info: dict, data: dict, loads: dict, results: list[dict
         )
     lines += [
         "",
-        "| page | first ms | runs | median ms | p95 ms | SQL ms | Python CPU ms | queries | size |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| page | first ms | runs | median ms | p95 ms | SQL ms | Python CPU ms | queries | size "
+        "| bare SQL ms | ratio |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in results:
         lines.append(
             f"| {row['page']} (`{row['url']}`) | {row['first_ms']:.1f} | {row['runs']} | "
             f"{row['median_ms']:.1f} | "
             f"{row['p95_ms']:.1f} | {row['sql_median_ms']:.1f} | {row['cpu_median_ms']:.1f} | "
-            f"{row['queries']} | {_size(row['bytes'])} |"
+            f"{row['queries']} | {_size(row['bytes'])} | "
+            + (
+                f"{row['bare_sql_ms']:.1f} | {row['ratio']:.1f} |"
+                if row["bare_sql_ms"]
+                else "– | – |"
+            )
         )
     lines += [
         "",
@@ -571,7 +646,9 @@ def markdown(scale: str, info: dict, data: dict, loads: dict, results: list[dict
         "timed runs, except p95. SQL ms: wall time inside `cursor.execute` "
         "(rows fetched later, by a server-side cursor or by SQLite's stepping, are not in it). "
         "Python CPU ms: CPU time of the Django process, which other load on the machine does "
-        "not inflate"
+        "not inflate. bare SQL ms: the page's own SELECTs replayed on the connection, all rows "
+        "fetched, no ORM or template; ratio: median ms / bare SQL ms (1.0 would be the "
+        "database's own speed)"
         + (
             " (SQLite runs inside that process, so its work is counted there)."
             if info["database"].startswith("SQLite")
@@ -589,6 +666,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "kimtracker.settings.local"
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -603,12 +684,20 @@ def main(argv=None) -> None:
         reset_database(config)
     call_command("migrate", verbosity=0, interactive=False)
     if not args.reuse:
-        loads = load_data(args.scale, args.wilayah_source)
+        loads = load_data(args.scale, args.wilayah_source, args.synthetic_kim)
         started = time.perf_counter()
         analyze()
         loads["VACUUM ANALYZE"] = time.perf_counter() - started
 
+    if args.load_only:
+        log(f"loaded: {counts()}")
+        return
+    if args.redis_url:
+        from django.core.cache import caches
+
+        caches["figures"].clear()
     data, info = counts(), environment()
+    info["figure_cache"] = "on (Redis; timed runs are hits)" if args.redis_url else "off"
     results = measure(args.runs, args.max_seconds, args.only)
     info["load_after"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
     table = markdown(args.scale, info, data, loads, results)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Laporan dan target")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -13,10 +13,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, F, Window
+from django.urls import reverse
 
+from kimtracker import figure_cache
 from villages.choices import KIMLevel
-from villages.models import KIM, Kecamatan, KIMStatusChange
+from villages.models import KIM, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
 
 from .models import Target
 
@@ -27,8 +30,9 @@ def coverage_percent(covered: int, total: int) -> float:
 
 
 def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
-    """Kecamatan annotated with their coverage on ``on`` (see ``with_coverage``), by code."""
-    queryset = Kecamatan.objects.all() if queryset is None else queryset
+    """Kecamatan annotated with their coverage on ``on`` (see ``with_coverage``), by code;
+    without their boundary unless ``queryset`` is given (the map data asks for it)."""
+    queryset = Kecamatan.objects.defer("boundary") if queryset is None else queryset
     return list(queryset.with_coverage(on).order_by("code"))
 
 
@@ -49,7 +53,16 @@ def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
 
 def kim_needing_check_first(on: datetime.date) -> list[KIM]:
     """The first ten of ``kim_needing_check``, each with ``total`` (how many there are in all,
-    a window count): one query, without fetching every such KIM to show ten."""
+    a window count): one query, without fetching every such KIM to show ten. Cached."""
+    return figure_cache.cached(
+        "needing-check-first",
+        lambda: _kim_needing_check_first(on),
+        on,
+        settings.KIM_ACTIVITY_STALE_MONTHS,
+    )
+
+
+def _kim_needing_check_first(on: datetime.date) -> list[KIM]:
     return list(
         KIM.objects.needing_check(on)
         .select_related("desa__kecamatan")
@@ -68,12 +81,39 @@ def kim_needing_check(on: datetime.date) -> list[KIM]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AreaCoverage:
+    """The coverage of one area (kecamatan, kabupaten or provinsi) on a date. Plain values, so
+    a cached ``Summary`` of 7,000 kecamatan loads in milliseconds, unlike model instances."""
+
+    code: str
+    name: str
+    desa_total: int
+    desa_covered: int
+    kim_formed: int
+    kim_active: int
+
+    @property
+    def coverage_percent(self) -> float:
+        return coverage_percent(self.desa_covered, self.desa_total)
+
+
+@dataclass(frozen=True, slots=True)
+class KecamatanCoverage(AreaCoverage):
+    """A kecamatan's row of ``Summary``: its figures from ``Kecamatan.with_coverage``."""
+
+    pk: int
+
+    def get_absolute_url(self) -> str:
+        return reverse("villages:kecamatan_detail", args=[self.code])
+
+
 @dataclass(frozen=True)
 class Summary:
     """The headline figures of one date, with the per-kecamatan rows they add up from."""
 
     on: datetime.date
-    kecamatan: list[Kecamatan]
+    kecamatan: list[KecamatanCoverage]
     active_by_level: dict[str, int]
     targets: list[Target] = field(default_factory=list)
 
@@ -102,7 +142,7 @@ class Summary:
         return len(self.kecamatan)
 
     @property
-    def kecamatan_without_active(self) -> list[Kecamatan]:
+    def kecamatan_without_active(self) -> list[KecamatanCoverage]:
         """Kecamatan where no desa has an active KIM on the date."""
         return [k for k in self.kecamatan if k.kim_active == 0]
 
@@ -127,13 +167,58 @@ class Summary:
 
 
 def summary(on: datetime.date) -> Summary:
-    """The headline figures as of ``on``: three queries whatever the number of rows."""
+    """The headline figures as of ``on``: three queries whatever the number of rows. Cached
+    (``kimtracker.figure_cache``): every committed write retires it."""
+    return figure_cache.cached("summary", lambda: _summary(on), on)
+
+
+def _summary(on: datetime.date) -> Summary:
     return Summary(
         on=on,
-        kecamatan=kecamatan_rows(on),
+        kecamatan=[
+            KecamatanCoverage(
+                code=k.code,
+                name=k.name,
+                desa_total=k.desa_total,
+                desa_covered=k.desa_covered,
+                kim_formed=k.kim_formed,
+                kim_active=k.kim_active,
+                pk=k.pk,
+            )
+            for k in kecamatan_rows(on)
+        ],
         active_by_level=active_by_level(on),
         targets=list(Target.objects.all()),
     )
+
+
+# Length of the official code of each level above kecamatan ("35.07.07" is in "35.07" and "35").
+_CODE_LENGTH = {"kabupaten": 5, "provinsi": 2}
+
+
+def chart_level(kecamatan: list[AreaCoverage], max_areas: int) -> str:
+    """The finest level at which ``kecamatan`` make at most ``max_areas`` areas: ``kecamatan``
+    for one kabupaten, ``kabupaten`` for a province, ``provinsi`` for the country."""
+    if len(kecamatan) <= max_areas:
+        return "kecamatan"
+    kabupaten = {k.code[: _CODE_LENGTH["kabupaten"]] for k in kecamatan}
+    return "kabupaten" if len(kabupaten) <= max_areas else "provinsi"
+
+
+def coverage_by_area(kecamatan: list[AreaCoverage], level: str) -> list[AreaCoverage]:
+    """The kecamatan rows of a ``Summary`` added up per kabupaten or per provinsi (``level``),
+    by code: the same figures, so the areas add up to the summary's totals. One query (names)."""
+    length = _CODE_LENGTH[level]
+    model = Kabupaten if level == "kabupaten" else Provinsi
+    names = dict(model.objects.values_list("code", "name"))
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for k in kecamatan:
+        total = totals[k.code[:length]]
+        total[0] += k.desa_total
+        total[1] += k.desa_covered
+        total[2] += k.kim_formed
+        total[3] += k.kim_active
+    return [AreaCoverage(code, names.get(code, code), *totals[code]) for code in sorted(totals)]
 
 
 @dataclass(frozen=True)
@@ -150,6 +235,13 @@ def _month_end(year: int, month: int) -> datetime.date:
 
 
 def monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:
+    """The monthly series of ``_monthly_series``, cached (``kimtracker.figure_cache``)."""
+    return figure_cache.cached(
+        "monthly-series", lambda: _monthly_series(on, until=until), on, until
+    )
+
+
+def _monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:
     """Formed and active KIM at each month end from the first formation up to ``on`` (the last
     month is taken on ``on`` itself, so it equals the cards), then empty months up to ``until``
     (e.g. the end of the last target year). One query: the active-flag entries of the timeline

@@ -8,6 +8,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -23,6 +24,13 @@ def _with_date(url: str, as_of: datetime.date) -> str:
     return f"{url}?{urlencode({'tanggal': as_of.isoformat()})}"
 
 
+CHART_TITLES = {
+    "kecamatan": _lazy("Cakupan desa per kecamatan (%)"),
+    "kabupaten": _lazy("Cakupan desa per kabupaten/kota (%)"),
+    "provinsi": _lazy("Cakupan desa per provinsi (%)"),
+}
+
+
 class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
     template_name = "reports/dashboard.html"
 
@@ -32,16 +40,18 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
         series = coverage.monthly_series(
             self.as_of, until=datetime.date(max(last_target, self.as_of.year), 12, 31)
         )
-        ranked = sorted(summary.kecamatan, key=lambda k: (-k.coverage, k.name))
-        url = reverse("villages:kecamatan_detail", args=["__code__"])
-        query = urlencode({"tanggal": self.as_of.isoformat()})
         needing_check = coverage.kim_needing_check_first(self.as_of)
+        without = summary.kecamatan_without_active
+        chart_level, bars = self._bars(summary)
         return super().get_context_data(
             summary=summary,
             needing_check=needing_check,
             needing_check_count=needing_check[0].total if needing_check else 0,
             stale_months=settings.KIM_ACTIVITY_STALE_MONTHS,
             levels=[(KIMLevel(level).label, n) for level, n in summary.active_by_level.items()],
+            kecamatan_without=without[: settings.KIM_DASHBOARD_LIST_LIMIT],
+            kecamatan_without_more=len(without) > settings.KIM_DASHBOARD_LIST_LIMIT,
+            chart_title=CHART_TITLES[chart_level],
             line_chart={
                 "months": series.months,
                 "formed": series.formed,
@@ -50,16 +60,36 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
                     {"month": f"{t.year}-12", "count": t.kim_count} for t in summary.targets
                 ],
             },
-            bar_chart=[
+            bar_chart=bars,
+            **kwargs,
+        )
+
+    def _bars(self, summary) -> tuple[str, list[dict]]:
+        """The coverage bars, highest first: one per kecamatan, or per kabupaten or provinsi
+        when there are more than ``KIM_DASHBOARD_MAX_BARS`` (each linking to its kecamatan)."""
+        query = urlencode({"tanggal": self.as_of.isoformat()})
+        level = coverage.chart_level(summary.kecamatan, settings.KIM_DASHBOARD_MAX_BARS)
+        if level == "kecamatan":
+            url = reverse("villages:kecamatan_detail", args=["__code__"])
+            bars = [
                 {
                     "name": k.name,
                     "coverage": coverage.coverage_percent(k.desa_covered, k.desa_total),
                     "url": f"{url.replace('__code__', k.code)}?{query}",
                 }
-                for k in ranked
-            ],
-            **kwargs,
-        )
+                for k in summary.kecamatan
+            ]
+        else:
+            url = reverse("villages:kecamatan_list")
+            bars = [
+                {
+                    "name": area.name,
+                    "coverage": area.coverage_percent,
+                    "url": f"{url}?{query}&{urlencode({'wilayah': area.code})}",
+                }
+                for area in coverage.coverage_by_area(summary.kecamatan, level)
+            ]
+        return level, sorted(bars, key=lambda bar: (-bar["coverage"], bar["name"]))
 
 
 class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):

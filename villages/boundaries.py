@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping, shape
 
+from kimtracker import figure_cache
+
 from .models import Desa, Kecamatan
 from .wilayah import LEVELS
 
@@ -162,6 +164,7 @@ def import_boundaries(
     if not dry_run and to_write:
         with transaction.atomic():
             model.objects.bulk_update(to_write, ["boundary"], batch_size=BATCH_SIZE)
+            figure_cache.invalidate()  # bulk updates send no post_save
     return result
 
 

@@ -47,10 +47,32 @@ def yes_no_filter(field_name: str, label):
 
 class KecamatanFilterSet(SearchFilterSet):
     search_fields = ("name", "code")
+    wilayah = django_filters.CharFilter(
+        label=_("Kode provinsi/kabupaten"),
+        method="filter_wilayah",
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("mis. 35.07")}
+        ),
+    )
+    aktif = django_filters.ChoiceFilter(
+        label=_("Punya KIM aktif"),
+        choices=YES_NO,
+        method="filter_active",
+        widget=_select(),
+        empty_label=_("Semua"),
+    )
 
     class Meta:
         model = Kecamatan
-        fields = ["q"]
+        fields = ["q", "wilayah", "aktif"]
+
+    def filter_wilayah(self, queryset, name, value):
+        """Kecamatan of a province (``35``) or kabupaten (``35.07``), by official code."""
+        return queryset.filter(code__startswith=f"{value.strip().rstrip('.')}.")
+
+    def filter_active(self, queryset, name, value):
+        """Kecamatan with (``ya``) or without (``tidak``) a KIM active on the list's date."""
+        return queryset.filter(kim_active__gt=0) if value == "ya" else queryset.filter(kim_active=0)
 
 
 class DesaFilterSet(SearchFilterSet):

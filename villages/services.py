@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from kimtracker import roles
+from kimtracker import figure_cache, roles
 
 from . import permissions
 from .choices import KIMLevel
@@ -345,4 +345,6 @@ def record_activities(*, kim: KIM, activities: list[dict], by) -> list[KIMActivi
             raise ValidationError(_("Kegiatan yang sama sudah tercatat."))
         existing.add(key)
         rows.append(activity)
-    return bulk_create_with_history(rows, KIMActivity, default_user=by)
+    created = bulk_create_with_history(rows, KIMActivity, default_user=by)
+    figure_cache.invalidate()  # a bulk insert sends no post_save
+    return created

@@ -15,6 +15,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kimtracker import figure_cache
+
 from .choices import DesaKind
 from .models import Desa, Kabupaten, Kecamatan, Provinsi
 
@@ -172,9 +174,11 @@ _TARGETS = {
 
 @transaction.atomic
 def load(
-    data: WilayahData, *, progress: Callable[[str], None] | None = None
+    data: WilayahData, *, progress: Callable[[str, int, int], None] | None = None
 ) -> dict[str, LevelResult]:
     """Upsert ``data`` by code, level by level, inside one transaction; return what changed.
+    ``progress(level, written, total)`` is called after each batch of a level that takes more
+    than one.
     Names and parents follow the source; codes are never deleted (KIM may hang on them)."""
     results = {}
     parent_ids: dict[str, int] = {}
@@ -211,10 +215,9 @@ def load(
                     changed, ["name"] + ([parent_field] if parent_field else [])
                 )
             if progress and len(to_write) > BATCH_SIZE:
-                progress(
-                    _("%(level)s: %(done)d dari %(total)d ditulis")
-                    % {"level": key, "done": start + len(batch), "total": len(to_write)}
-                )
+                progress(key, start + len(batch), len(to_write))
         results[key] = result
+        if result.created or result.updated:
+            figure_cache.invalidate()  # bulk writes send no post_save
         parent_ids = dict(model.objects.values_list("code", "id").iterator(chunk_size=BATCH_SIZE))
     return results

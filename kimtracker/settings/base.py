@@ -85,16 +85,37 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # picked up again without restarting gunicorn.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling mode, server-side cursors (QuerySet.iterator) break.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DJANGO_DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Caches. "figures" keeps computed coverage figures (kimtracker.figure_cache), invalidated on
+# every committed write; it must be shared by every gunicorn worker and app server, so without
+# REDIS_URL it keeps nothing rather than a per-process copy that other workers could not retire.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-        }
+            "KEY_PREFIX": "kimtracker",
+        },
+        "figures": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kimtracker:figures",
+        },
     }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "figures": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+# Longest life of a cached figure: a bound on staleness should the cache miss an invalidation
+# (Redis unreachable at the moment of a write; the failure is logged).
+KIM_FIGURE_CACHE_SECONDS = env.int("KIM_FIGURE_CACHE_SECONDS", default=900)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,6 +194,11 @@ CONTENT_SECURITY_POLICY = {
 }
 # A KIM with no recorded activity for this many months "needs checking" (perlu verifikasi).
 KIM_ACTIVITY_STALE_MONTHS = env.int("KIM_ACTIVITY_STALE_MONTHS", default=6)
+# The dashboard's coverage chart shows kecamatan up to this many bars, else kabupaten, else
+# provinsi (a provincial or national deployment); its list of kecamatan without an active KIM
+# shows this many rows, with a link to all of them.
+KIM_DASHBOARD_MAX_BARS = env.int("KIM_DASHBOARD_MAX_BARS", default=60)
+KIM_DASHBOARD_LIST_LIMIT = env.int("KIM_DASHBOARD_LIST_LIMIT", default=25)
 # Desa per bimtek batch on the follow-up list.
 KIM_BIMTEK_BATCH_SIZE = env.int("KIM_BIMTEK_BATCH_SIZE", default=50)
 # Signature block of the monthly PDF report.

@@ -134,8 +134,8 @@ def test_progress_line_on_long_loads(db, tmp_path, monkeypatch):
 
     monkeypatch.setattr(wilayah, "BATCH_SIZE", 2)
     output = load("--source", str(write_source(tmp_path)), "--all")
-    assert "desa: 2 dari 4 ditulis" in output
-    assert "desa: 4 dari 4 ditulis" in output
+    assert "desa      [###############---------------]  50% 2 dari 4 ditulis" in output
+    assert "desa      [##############################] 100% 4 dari 4 ditulis" in output
 
 
 BROKEN_SOURCES = [

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from villages import wilayah
 
 DEFAULT_REGENCY = "35.07"
+BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         except wilayah.WilayahError as exc:
             raise CommandError(_("%(error)s Tidak ada data yang diubah.") % {"error": exc}) from exc
 
-        results = wilayah.load(data, progress=lambda line: self.stdout.write(line))
+        results = wilayah.load(data, progress=self.progress_bar)
         for level, result in results.items():
             self.stdout.write(
                 _("%(level)s: %(created)d baru, %(updated)d diperbarui, %(unchanged)d tetap")
@@ -57,3 +58,20 @@ class Command(BaseCommand):
                 _("Wilayah %(scope)s dimuat.") % {"scope": scope or _("seluruh Indonesia")}
             )
         )
+
+    def progress_bar(self, level: str, written: int, total: int) -> None:
+        """One bar per level: redrawn in place on a terminal, a line per batch in a log."""
+        filled = BAR_WIDTH * written // total
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        line = _("%(level)-9s [%(bar)s] %(percent)3d%% %(done)s dari %(total)s ditulis") % {
+            "level": level,
+            "bar": bar,
+            "percent": 100 * written // total,
+            "done": f"{written:,}".replace(",", "."),
+            "total": f"{total:,}".replace(",", "."),
+        }
+        if self.stdout.isatty():
+            self.stdout.write(f"\r{line}", ending="\n" if written == total else "")
+            self.stdout.flush()
+        else:
+            self.stdout.write(line)
