@@ -145,3 +145,75 @@ def test_map_with_boundaries(staff_client, demo, django_assert_max_num_queries):
     (feature,) = data["features"]
     assert feature["properties"]["name"] == "Gubugklakah"
     assert feature["properties"]["desa_covered"] == 1
+
+
+@pytest.fixture
+def second_province(demo):
+    """A second province with one kabupaten, kecamatan and desa (no KIM), next to Malang."""
+    from villages.models import Desa, Kabupaten, Provinsi
+
+    provinsi = Provinsi.objects.create(code="36", name="BANTEN")
+    kabupaten = Kabupaten.objects.create(
+        code="36.01", name="KABUPATEN PANDEGLANG", provinsi=provinsi
+    )
+    kecamatan = Kecamatan.objects.create(code="36.01.01", name="Sumur", kabupaten=kabupaten)
+    Desa.objects.create(code="36.01.01.2001", name="Tamanjaya", kecamatan=kecamatan, kind="desa")
+
+
+@pytest.mark.parametrize(
+    ("max_bars", "title", "expected"),
+    [
+        (
+            2,
+            "Cakupan desa per kabupaten/kota (%)",
+            {"KABUPATEN MALANG": ("35.07", 215, 390), "KABUPATEN PANDEGLANG": ("36.01", 0, 1)},
+        ),
+        (
+            1,
+            "Cakupan desa per provinsi (%)",
+            {"JAWA TIMUR": ("35", 215, 390), "BANTEN": ("36", 0, 1)},
+        ),
+    ],
+)
+def test_dashboard_chart_by_kabupaten_or_provinsi_beyond_max_bars(
+    staff_client, second_province, settings, max_bars, title, expected
+):
+    """A provincial or national deployment: more kecamatan than bars, so one bar per kabupaten
+    (or provinsi), adding up the same figures, each linking to its kecamatan."""
+    settings.KIM_DASHBOARD_MAX_BARS = max_bars
+    html = get(staff_client, reverse("dashboard"), tanggal=MID_2023)
+    assert f"data-chart-title>{title}</h2>" in html
+    bars = {bar["name"]: bar for bar in chart_data(html, "bar-chart-data")}
+    assert set(bars) == set(expected)
+    for name, (code, covered, total) in expected.items():
+        assert bars[name]["coverage"] == round(100 * covered / total, 1)
+        assert bars[name]["url"] == f"/kecamatan/?tanggal={MID_2023}&wilayah={code}"
+        listed = staff_client.get(bars[name]["url"]).context["table"].paginator.count
+        assert listed == Kecamatan.objects.filter(code__startswith=f"{code}.").count()
+    assert list(bars) == sorted(bars, key=lambda name: -bars[name]["coverage"])
+
+
+def test_dashboard_lists_the_first_kecamatan_without_a_kim_and_links_to_all(
+    staff_client, demo, settings
+):
+    settings.KIM_DASHBOARD_LIST_LIMIT = 2
+    html = get(staff_client, reverse("dashboard"), tanggal="2016-01-01")
+    assert number(text_of(html, 'data-card="kecamatan-without"')) == 33
+    without = html[html.index("data-kecamatan-without") :]
+    assert without[: without.index("</table>")].count("<tr>") == 3  # header and two rows
+    link = re.search(r'href="([^"]+)" data-kecamatan-without-all>Lihat semua \(33\)', html)
+    assert link
+    response = staff_client.get(link.group(1).replace("&amp;", "&"))
+    assert response.context["table"].paginator.count == 33
+
+
+def test_kecamatan_list_filters_by_wilayah_and_active_kim(staff_client, demo):
+    def listed(**params):
+        response = staff_client.get(reverse("villages:kecamatan_list"), params)
+        return [row.record.name for row in response.context["table"].paginator.object_list]
+
+    assert len(listed(wilayah="35.07")) == 33
+    assert len(listed(wilayah="35")) == 33
+    assert listed(wilayah="35.08") == []
+    assert sorted(listed(tanggal=MID_2023, aktif="tidak")) == ["Kalipare", "Kasembon", "Wajak"]
+    assert len(listed(tanggal=MID_2023, aktif="ya")) == 30
