@@ -78,6 +78,8 @@ SYNTHETIC_NOTE = "Data sintetis benchmark, bukan data resmi."
 BATCH_SIZE = 5000
 # Synthetic KIM at national scale (on top of Malang's 250 demo KIM).
 SYNTHETIC_KIM = 80_000
+# Vertices of each synthetic kecamatan boundary at national scale.
+BOUNDARY_VERTICES = 64
 DEACTIVATED_SHARE = 0.55
 REVIVED_SHARE = 0.08
 PROMOTED_SHARE = 0.25
@@ -245,6 +247,7 @@ def load_data(scale: str, source: Path | None, synthetic_kim: int) -> dict[str, 
             exclude_prefix=f"{MALANG}.",
             kim_count=synthetic_kim,
         )
+        step("synthetic boundaries", build_synthetic_boundaries)
     return timings
 
 
@@ -375,6 +378,29 @@ def build_synthetic(*, exclude_prefix: str, kim_count: int = SYNTHETIC_KIM) -> N
             done = min(start + BATCH_SIZE, len(desa_rows))
             log(f"synthetic: {done:,} of {len(desa_rows):,} desa, {kim_total:,} KIM")
     log(f"synthetic: {kim_total:,} KIM, {change_total:,} status changes")
+
+
+def build_synthetic_boundaries(*, vertices: int = BOUNDARY_VERTICES) -> None:
+    """A made-up polygon for every kecamatan (bench only, never product data): a ring of
+    ``vertices`` points around a point drawn from the kecamatan's code, so that the map and its
+    GeoJSON endpoint carry a national load of geometry. Real simplified boundaries have more
+    vertices (see ``import_boundaries``)."""
+    from villages.models import Kecamatan
+
+    rows = list(Kecamatan.objects.only("pk", "code").order_by("code"))
+    for kecamatan in rows:
+        rng = random.Random(kecamatan.code)
+        lon, lat = rng.uniform(95.0, 141.0), rng.uniform(-11.0, 6.0)
+        ring = [
+            [
+                round(lon + 0.05 * math.cos(2 * math.pi * i / vertices), 5),
+                round(lat + 0.05 * math.sin(2 * math.pi * i / vertices), 5),
+            ]
+            for i in range(vertices)
+        ]
+        kecamatan.boundary = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    Kecamatan.objects.bulk_update(rows, ["boundary"], batch_size=1000)
+    log(f"synthetic boundaries: {len(rows):,} kecamatan, {vertices} vertices each")
 
 
 def analyze() -> None:
