@@ -1,12 +1,22 @@
 """Faults during writes: a database that refuses to write (read-only, full disk) gives a clear
-error page and leaves no half-written KIM."""
+error page and leaves no half-written KIM; an import killed in the middle of its transaction
+leaves nothing of its file, and the same import run again then succeeds completely."""
+
+import csv
+import datetime
+import signal
+import subprocess
+import time
+import uuid
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
 from villages.models import KIM, KIMStatusChange
+
+from .scratch import OFFICER, ScratchDatabase
 
 
 @pytest.fixture
@@ -86,3 +96,212 @@ BACKUP_ARGS = [
     "--exclude",
     "axes",
 ]
+
+
+# --- A real read-only database ----------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_database(transactional_db):
+    """Call it to make the database itself refuse every write from then on, as a read-only
+    replica or a disk remounted read-only would: on PostgreSQL the session's transactions become
+    read-only, on SQLite the connection becomes query-only. The requests of the test client run
+    on this same connection (``transactional_db``: no test transaction around them)."""
+    statements = {
+        "postgresql": (
+            "SET default_transaction_read_only = on",
+            "SHOW default_transaction_read_only",
+        ),
+        "sqlite": ("PRAGMA query_only = ON", "PRAGMA query_only"),
+    }
+    switch_on, show = statements[connection.vendor]
+
+    def make_read_only():
+        with connection.cursor() as cursor:
+            cursor.execute(switch_on)
+            cursor.execute(show)
+            assert str(cursor.fetchone()[0]).lower() in ("on", "1")
+
+    yield make_read_only
+    if connection.vendor == "postgresql":
+        connection.close()  # the next connection is a fresh, writable session
+    else:
+        with connection.cursor() as cursor:  # the in-memory test database stays open
+            cursor.execute("PRAGMA query_only = OFF")
+
+
+def test_registration_on_a_read_only_database(user, malang, read_only_database):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    read_only_database()
+    # Reads still work: the form opens.
+    assert client.get(reverse("villages:kim_create")).status_code == 200
+    response = client.post(
+        reverse("villages:kim_create"),
+        {
+            "kecamatan": "35.07.08",
+            "desa": "35.07.08.2001",
+            "name": "KIM Hanya Baca",
+            "formed_on": "2024-01-01",
+            "member_count": "10",
+        },
+    )
+    assert response.status_code == 500
+    assert "tidak ada data yang tersimpan sebagian" in response.content.decode()
+    assert not KIM.objects.exists()
+    assert not KIMStatusChange.objects.exists()
+    assert not KIM.history.exists()
+
+
+# --- An import killed in the middle of its transaction ------------------------------------------
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    """A database of its own that ``manage.py`` in a subprocess writes to (see tests.scratch)."""
+    with ScratchDatabase(tmp_path) as database:
+        yield database
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def kim_rows(scratch, count, prefix):
+    """``count`` KIM spread over every desa of Kabupaten Malang."""
+    desa = [code for (code,) in scratch.query("SELECT code FROM villages_desa ORDER BY code")]
+    return [
+        (desa[i % len(desa)], f"{prefix} {i:04d}", "2024-01-01", "Ketua Uji", "10")
+        for i in range(count)
+    ]
+
+
+KIM_HEADER = ("kode_desa", "nama_kim", "tanggal_pembentukan", "nama_ketua", "jumlah_anggota")
+
+
+def kill_while_writing(scratch, tmp_path, *args, table, rows):
+    """Run ``manage.py ARGS`` and SIGKILL it while its one transaction is open and has written
+    rows into ``table``, watched from outside the process:
+
+    - PostgreSQL: its backend (found by the application_name of its connection) is inside a
+      transaction holding a write lock on ``table``, and the id sequence of ``table`` (which
+      transactions do not roll back) shows that at least half the ``rows`` were inserted;
+    - SQLite: its rollback journal has appeared (a write transaction has changed pages), and
+      is still there after the kill: a COMMIT would have deleted it.
+    """
+    name = f"kim-kill-{uuid.uuid4().hex[:8]}"
+    log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed below)
+    process = scratch.popen(*args, application_name=name, stdout=log, stderr=subprocess.STDOUT)
+    if scratch.vendor == "postgresql":
+        sequence = scratch.value("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        probe = f"""
+            SELECT s.last_value, s.is_called,
+                   EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted
+                           AND l.relation = %s::regclass AND l.mode = 'RowExclusiveLock')
+            FROM pg_stat_activity a, {sequence} s
+            WHERE a.application_name = %s AND a.datname = current_database()
+              AND a.xact_start IS NOT NULL"""
+
+        def writing():
+            found = scratch.query(probe, [table, name])
+            return bool(found) and found[0][1] and found[0][2] and found[0][0] >= rows // 2
+
+    else:
+        journal = scratch.path.with_name(scratch.path.name + "-journal")
+
+        def writing():
+            try:
+                return journal.stat().st_size > 0
+            except FileNotFoundError:
+                return False
+
+    try:
+        deadline = time.monotonic() + 120
+        while not writing():
+            returncode = process.poll()
+            assert returncode is None, (
+                f"manage.py {args[0]} ended ({returncode}) before it was seen writing: "
+                f"{(tmp_path / f'{name}.log').read_text()}"
+            )
+            assert time.monotonic() < deadline, f"manage.py {args[0]} never started writing"
+            time.sleep(0.005)  # polling interval, not synchronisation
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        log.close()
+
+    if scratch.vendor == "postgresql":
+        # The server notices the lost client and rolls its transaction back.
+        deadline = time.monotonic() + 30
+        while scratch.query("SELECT 1 FROM pg_stat_activity WHERE application_name = %s", [name]):
+            assert time.monotonic() < deadline, "the killed import's backend is still there"
+            time.sleep(0.01)
+        written = scratch.value(f"SELECT last_value FROM {sequence}")
+        assert rows // 2 <= written < rows  # halfway: rows were inserted, not all of them
+    else:
+        assert journal.exists(), "the import committed before it was killed"
+
+
+def test_kim_import_killed_mid_write_leaves_nothing(scratch, tmp_path):
+    rows = 400
+    kim_file = write_csv(tmp_path / "kim-besar.csv", KIM_HEADER, kim_rows(scratch, rows, "KIM"))
+    args = ("import_kim", str(kim_file), "--user", OFFICER)
+
+    kill_while_writing(scratch, tmp_path, *args, table="villages_kim", rows=rows)
+    for table in ("villages_kim", "villages_kimstatuschange", "villages_historicalkim"):
+        assert scratch.count(table) == 0, table
+
+    result = scratch.manage(*args)
+    assert f"{rows} KIM baru, 0 diperbarui, 0 tidak berubah" in result.stdout
+    assert scratch.count("villages_kim") == rows
+    assert scratch.count("villages_kimstatuschange") == rows
+    assert (
+        scratch.value(
+            "SELECT COUNT(*) FROM villages_historicalkim WHERE history_change_reason = %s",
+            ["Impor berkas kim-besar.csv"],
+        )
+        == rows
+    )
+    assert scratch.count("villages_historicalkim") == rows
+
+
+def test_activity_import_killed_mid_write_leaves_nothing(scratch, tmp_path):
+    kims = kim_rows(scratch, 40, "KIM Aktif")
+    kim_file = write_csv(tmp_path / "kim.csv", KIM_HEADER, kims)
+    scratch.manage("import_kim", str(kim_file), "--user", OFFICER)
+    first = datetime.date(2024, 2, 1)
+    activities = [
+        (
+            code,
+            name,
+            (first + datetime.timedelta(days=day)).isoformat(),
+            kind,
+            f"Kegiatan uji {day} {name}",
+        )
+        for code, name, *_rest in kims
+        for day, kind in enumerate(["diskusi", "diseminasi", "aspirasi", "pelatihan"] * 3)
+    ]
+    rows = len(activities)
+    activity_file = write_csv(
+        tmp_path / "kegiatan.csv",
+        ("kode_desa", "nama_kim", "tanggal_kegiatan", "jenis_kegiatan", "uraian"),
+        activities,
+    )
+    args = ("import_activities", str(activity_file), "--user", OFFICER)
+
+    kill_while_writing(scratch, tmp_path, *args, table="villages_kimactivity", rows=rows)
+    assert scratch.count("villages_kimactivity") == 0
+    assert scratch.count("villages_historicalkimactivity") == 0
+    assert scratch.count("villages_historicalkim") == len(kims)
+
+    result = scratch.manage(*args)
+    assert f"{rows} kegiatan baru, 0 sudah tercatat" in result.stdout
+    assert scratch.count("villages_kimactivity") == rows
+    assert scratch.count("villages_historicalkimactivity") == rows

@@ -1,5 +1,6 @@
 """Settings shared by every environment, read from the environment with django-environ."""
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -105,7 +106,12 @@ if REDIS_URL:
         "figures": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "kimtracker:figures",
+            # Figures belong to one database: two installations (or a test run) sharing a Redis
+            # must never read each other's.
+            "KEY_PREFIX": "kimtracker:figures:"
+            + hashlib.sha256(
+                "{HOST}:{PORT}/{NAME}".format(**DATABASES["default"]).encode()
+            ).hexdigest()[:12],
         },
     }
 else:

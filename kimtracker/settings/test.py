@@ -18,3 +18,7 @@ KIM_ASSETS_FROM_CDN = False
 # Serve static files from the app folders, without a collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests roll their transactions back, so nothing would retire a cached figure between them: the
+# figure cache keeps nothing here, even with REDIS_URL set (tests/reports/test_figure_cache.py
+# turns it on, with real commits).
+CACHES = {**CACHES, "figures": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
