@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -29,9 +29,9 @@ def _with_date(url: str, as_of: datetime.date) -> str:
 
 
 CHART_TITLES = {
-    "kecamatan": _lazy("Cakupan desa per kecamatan (%)"),
-    "kabupaten": _lazy("Cakupan desa per kabupaten/kota (%)"),
-    "provinsi": _lazy("Cakupan desa per provinsi (%)"),
+    "kecamatan": gettext_lazy("Cakupan desa per kecamatan (%)"),
+    "kabupaten": gettext_lazy("Cakupan desa per kabupaten/kota (%)"),
+    "provinsi": gettext_lazy("Cakupan desa per provinsi (%)"),
 }
 
 
