@@ -137,6 +137,12 @@ def parse_args(argv=None):
         metavar="TEXT",
         help="measure only the pages whose label contains TEXT (repeatable)",
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        metavar="TEXT",
+        help="leave out the pages whose label contains TEXT (repeatable)",
+    )
     args = parser.parse_args(argv)
     args.database_url = (
         args.database_url or f"postgres://postgres@127.0.0.1:5432/kimtracker_bench_{args.scale}"
@@ -508,7 +514,12 @@ def bare_sql_ms(captured: list[dict], repeats: int) -> float | None:
     return statistics.median(times) * 1000
 
 
-def measure(runs: int, max_seconds: float, only: list[str] | None = None) -> list[dict]:
+def measure(
+    runs: int,
+    max_seconds: float,
+    only: list[str] | None = None,
+    skip: list[str] | None = None,
+) -> list[dict]:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -526,6 +537,8 @@ def measure(runs: int, max_seconds: float, only: list[str] | None = None) -> lis
     results = []
     for label, url in pages():
         if only and not any(text in label for text in only):
+            continue
+        if skip and any(text in label for text in skip):
             continue
         t0 = time.perf_counter()
         response = client.get(url)
@@ -724,7 +737,7 @@ def main(argv=None) -> None:
         caches["figures"].clear()
     data, info = counts(), environment()
     info["figure_cache"] = "on (Redis; timed runs are hits)" if args.redis_url else "off"
-    results = measure(args.runs, args.max_seconds, args.only)
+    results = measure(args.runs, args.max_seconds, args.only, args.skip)
     info["load_after"] = " ".join(f"{n:.2f}" for n in os.getloadavg())
     table = markdown(args.scale, info, data, loads, results)
     print(table)

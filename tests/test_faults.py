@@ -305,3 +305,72 @@ def test_activity_import_killed_mid_write_leaves_nothing(scratch, tmp_path):
     assert f"{rows} kegiatan baru, 0 sudah tercatat" in result.stdout
     assert scratch.count("villages_kimactivity") == rows
     assert scratch.count("villages_historicalkimactivity") == rows
+
+
+# --- PostgreSQL backup and restore: the documented pg_dump / pg_restore pair ------------------
+
+FIGURES_OF_EVERY_MONTH = """
+import calendar, datetime, json
+from reports import coverage
+rows = []
+for year in range(2016, 2027):
+    for month in range(1, 13):
+        on = datetime.date(year, month, calendar.monthrange(year, month)[1])
+        if on > datetime.date.today():
+            break
+        s = coverage.summary(on)
+        needing = coverage.kim_needing_check_first(on)
+        rows.append([on.isoformat(), s.kim_formed, s.kim_active, s.desa_covered, s.kim_mandiri,
+                     s.kecamatan_without_active_kim, needing[0].total if needing else 0])
+print(json.dumps(rows))
+"""
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="pg_dump/pg_restore: the PostgreSQL backup pair"
+)
+def test_pg_dump_and_pg_restore_give_the_same_figures_for_every_month(tmp_path):
+    """docs/deploy.md's pair, run as an operator would: ``pg_dump --format=custom`` of a
+    database with the demo history, ``pg_restore`` into a new empty database, and the app on
+    the restored database gives the same figures for every month since 2016."""
+    import json
+    import shutil
+
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.fail("pg_dump and pg_restore are needed (postgresql-client)")
+    with ScratchDatabase(tmp_path) as original:
+        original.manage("load_demo", "-v", "0")
+        before = json.loads(
+            original.manage("shell", "-c", FIGURES_OF_EVERY_MONTH).stdout.splitlines()[-1]
+        )
+        assert len(before) > 100 and before[-1][1] == 250
+        dump = tmp_path / "kimtracker.dump"
+        connection_args = ["--host", original.params["host"], "--port", original.params["port"]]
+        if original.params["user"]:
+            connection_args += ["--username", original.params["user"]]
+        subprocess.run(
+            ["pg_dump", *connection_args, "--format=custom", f"--file={dump}", original.name],
+            check=True,
+            timeout=120,
+        )
+        restored = ScratchDatabase(tmp_path)
+        restored._admin(f'CREATE DATABASE "{restored.name}"')
+        try:
+            subprocess.run(
+                [
+                    "pg_restore",
+                    *connection_args,
+                    "--no-owner",
+                    f"--dbname={restored.name}",
+                    str(dump),
+                ],
+                check=True,
+                timeout=120,
+            )
+            after = json.loads(
+                restored.manage("shell", "-c", FIGURES_OF_EVERY_MONTH).stdout.splitlines()[-1]
+            )
+            assert after == before
+            assert restored.count("villages_kim") == original.count("villages_kim") == 250
+        finally:
+            restored.__exit__(None, None, None)
