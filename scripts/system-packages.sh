@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the PDF reports need: WeasyPrint's Pango/HarfBuzz and a font,
-# Chromium for the browser tests, gettext for translators. Installs what is missing when run as
+# Chromium for the browser tests, gettext for translators, pg_dump/pg_restore for the backup
+# test. Installs what is missing when run as
 # root on Debian (CI, a fresh server); elsewhere it only says what is missing.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium gettext
