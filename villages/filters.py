@@ -3,17 +3,38 @@
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DesaKind, KIMLevel
 from .models import KIM, Desa, Kecamatan
 
+
+def _too_many_to_list() -> bool:
+    """Whether there are more kecamatan than a select should offer (one query)."""
+    limit = settings.KIM_FILTER_SELECT_MAX
+    return Kecamatan.objects.order_by()[: limit + 1].count() > limit
+
+
 YES_NO = [("ya", _("Ya")), ("tidak", _("Tidak"))]
 
 
 def _select(**attrs):
     return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
+
+
+def kecamatan_filter(field_name: str):
+    """The kecamatan of a list, by code: a select of every kecamatan (switched to a text field
+    for the code by ``SearchFilterSet`` when there are too many to list)."""
+    return django_filters.ModelChoiceFilter(
+        label=_("Kecamatan"),
+        field_name=field_name,
+        queryset=Kecamatan.objects.order_by("name"),
+        to_field_name="code",
+        widget=_select(),
+        empty_label=_("Semua kecamatan"),
+    )
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -27,6 +48,22 @@ class SearchFilterSet(django_filters.FilterSet):
             attrs={"class": "form-control form-control-sm", "placeholder": _("Nama atau kode")}
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kecamatan = self.filters.get("kecamatan")
+        if kecamatan is not None and _too_many_to_list():
+            # A province or the whole country: thousands of <option>s would make every list
+            # page hundreds of KB; the code (or a click through from a kecamatan) is asked.
+            kecamatan.extra["widget"] = forms.TextInput(
+                attrs={
+                    "class": "form-control form-control-sm",
+                    "placeholder": _("Kode kecamatan, mis. 35.07.08"),
+                }
+            )
+            kecamatan.extra["error_messages"] = {
+                "invalid_choice": _("Tidak ada kecamatan dengan kode ini.")
+            }
 
     def search(self, queryset, name, value):
         query = Q()
@@ -77,13 +114,7 @@ class KecamatanFilterSet(SearchFilterSet):
 
 class DesaFilterSet(SearchFilterSet):
     search_fields = ("name", "code")
-    kecamatan = django_filters.ModelChoiceFilter(
-        label=_("Kecamatan"),
-        queryset=Kecamatan.objects.order_by("name"),
-        to_field_name="code",
-        widget=_select(),
-        empty_label=_("Semua kecamatan"),
-    )
+    kecamatan = kecamatan_filter("kecamatan")
     kind = django_filters.ChoiceFilter(
         label=_("Jenis"), choices=DesaKind.choices, widget=_select(), empty_label=_("Semua")
     )
@@ -96,14 +127,7 @@ class DesaFilterSet(SearchFilterSet):
 
 class KIMFilterSet(SearchFilterSet):
     search_fields = ("name", "desa__name", "desa__code", "desa__kecamatan__name")
-    kecamatan = django_filters.ModelChoiceFilter(
-        label=_("Kecamatan"),
-        field_name="desa__kecamatan",
-        queryset=Kecamatan.objects.order_by("name"),
-        to_field_name="code",
-        widget=_select(),
-        empty_label=_("Semua kecamatan"),
-    )
+    kecamatan = kecamatan_filter("desa__kecamatan")
     tingkat = django_filters.ChoiceFilter(
         label=_("Tingkat"),
         field_name="level_on",
@@ -148,14 +172,7 @@ class AuditFilterSet(SearchFilterSet):
     """The KIM history: every registration, edit, status change, void and import, by whom."""
 
     search_fields = ("name", "history_change_reason", "history_user__username")
-    kecamatan = django_filters.ModelChoiceFilter(
-        label=_("Kecamatan"),
-        field_name="desa__kecamatan",
-        queryset=Kecamatan.objects.order_by("name"),
-        to_field_name="code",
-        widget=_select(),
-        empty_label=_("Semua kecamatan"),
-    )
+    kecamatan = kecamatan_filter("desa__kecamatan")
     jenis = django_filters.ChoiceFilter(
         label=_("Jenis"),
         field_name="history_type",

@@ -26,7 +26,8 @@ class AsOfTableMixin(ViewPermissionMixin, AsOfMixin, ExportMixin, SingleTableMix
     """A filtered table of figures as of the page's date, downloadable as CSV."""
 
     export_formats = ("csv",)
-    paginate_by = 50
+    # The table paginates (django-tables2); a ListView paginate_by would count the rows again.
+    table_pagination = {"per_page": 50}
 
     def get_table_kwargs(self):
         return {"as_of": self.as_of}
@@ -41,7 +42,7 @@ class KecamatanListView(AsOfTableMixin, FilterView):
     filterset_class = KecamatanFilterSet
     template_name = "villages/kecamatan_list.html"
     export_name = "kecamatan"
-    paginate_by = 100
+    table_pagination = {"per_page": 100}
 
     def get_queryset(self):
         return Kecamatan.objects.with_coverage(self.as_of)
@@ -101,7 +102,7 @@ class AuditLogView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Filte
     table_class = AuditTable
     filterset_class = AuditFilterSet
     template_name = "villages/audit_log.html"
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     export_formats = ("csv",)
     export_name = "log-audit"
 

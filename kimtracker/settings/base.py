@@ -205,6 +205,8 @@ KIM_ACTIVITY_STALE_MONTHS = env.int("KIM_ACTIVITY_STALE_MONTHS", default=6)
 # shows this many rows, with a link to all of them.
 KIM_DASHBOARD_MAX_BARS = env.int("KIM_DASHBOARD_MAX_BARS", default=60)
 KIM_DASHBOARD_LIST_LIMIT = env.int("KIM_DASHBOARD_LIST_LIMIT", default=25)
+# Lists filter by kecamatan with a select up to this many kecamatan, else with a code field.
+KIM_FILTER_SELECT_MAX = env.int("KIM_FILTER_SELECT_MAX", default=200)
 # Desa per bimtek batch on the follow-up list.
 KIM_BIMTEK_BATCH_SIZE = env.int("KIM_BIMTEK_BATCH_SIZE", default=50)
 # Signature block of the monthly PDF report.

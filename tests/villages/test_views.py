@@ -250,3 +250,23 @@ def test_csv_values_are_those_of_django_tables2(demo, tanggal):
         theirs = list(django_tables2.Table.as_values(table))
         assert len(ours) > 30
         assert ours == theirs
+
+
+def test_kecamatan_filter_is_a_code_field_beyond_the_select_limit(staff_client, demo, settings):
+    """A province or the country: no select of thousands of kecamatan on every list page, a
+    field for the kecamatan code instead, filtering the same rows."""
+    html = get(staff_client, "/desa/").content.decode()
+    assert '<select name="kecamatan"' in html and html.count("<option") > 33
+    settings.KIM_FILTER_SELECT_MAX = 10
+    for url in ("/desa/", "/desa/tanpa-kim/", "/kim/"):
+        html = get(staff_client, url).content.decode()
+        assert '<select name="kecamatan"' not in html
+        assert re.search(
+            r'<input type="text" name="kecamatan"[^>]*placeholder="Kode kecamatan', html
+        )
+    response = get(staff_client, "/desa/", kecamatan="35.07.08")
+    assert row_count(response) == 13  # Wajak
+    assert 'value="35.07.08"' in response.content.decode()
+    response = get(staff_client, "/kim/", kecamatan="35.07.99")
+    assert "Tidak ada kecamatan dengan kode ini." in response.content.decode()
+    assert row_count(response) == 0
