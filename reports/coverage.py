@@ -65,7 +65,7 @@ def kim_needing_check_first(on: datetime.date) -> list[KIM]:
 def _kim_needing_check_first(on: datetime.date) -> list[KIM]:
     return list(
         KIM.objects.needing_check(on)
-        .select_related("desa__kecamatan")
+        .for_table()
         .annotate(total=Window(Count("pk")))
         .order_by(F("last_activity_on").asc(nulls_first=True), "name")[:10]
     )
@@ -76,7 +76,7 @@ def kim_needing_check(on: datetime.date) -> list[KIM]:
     verifikasi"), longest silence first, with desa and kecamatan joined in."""
     return list(
         KIM.objects.needing_check(on)
-        .select_related("desa__kecamatan")
+        .for_table()
         .order_by(F("last_activity_on").asc(nulls_first=True), "name")
     )
 

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from villages.choices import KIMLevel
+from villages.choices import DesaKind, KIMLevel
 
 from . import coverage, svg
 from .monthly import MonthlyReport
@@ -340,13 +340,15 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
             ],
             empty=_("Tidak ada perubahan status pada bulan ini."),
         )
+        # Translated once, not once per desa (tens of thousands at national scale).
+        kinds = {value: str(label) for value, label in DesaKind.choices}
         _table_sheet(
             workbook,
             _("Desa tanpa KIM aktif"),
             [_("Kecamatan"), _("Kode"), _("Nama"), _("Jenis")],
             [22, 16, 28, 12],
             [
-                [kecamatan, desa.code, desa.name, str(desa.get_kind_display())]
+                [kecamatan, desa.code, desa.name, kinds.get(desa.kind, desa.kind)]
                 for kecamatan, desas in report.desa_without_kim.items()
                 for desa in desas
             ],

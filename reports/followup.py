@@ -55,7 +55,7 @@ def build(
     desa = (
         Desa.objects.with_coverage(on)
         .filter(is_covered=False)
-        .select_related("kecamatan")
+        .for_table()
         .order_by("kecamatan__code", "code")
     )
     if kecamatan_code:

@@ -191,6 +191,7 @@ def _status_events(start: datetime.date, end: datetime.date) -> list[StatusEvent
     entries = (
         KIMStatusChange.objects.filter(kim__in=changed, effective_on__lte=end)
         .select_related("kim__desa__kecamatan")
+        .defer("kim__desa__boundary", "kim__desa__kecamatan__boundary")
         .order_by("kim_id", "effective_on", "id")
     )
     order = {level: i for i, level in enumerate(KIMLevel.values)}
@@ -249,7 +250,7 @@ def build(month: datetime.date) -> MonthlyReport:
     uncovered = (
         Desa.objects.with_coverage(as_of)
         .filter(is_covered=False)
-        .select_related("kecamatan")
+        .for_table()
         .order_by("kecamatan__code", "code")
     )
     for desa in uncovered:
@@ -267,7 +268,7 @@ def build(month: datetime.date) -> MonthlyReport:
         formed_this_month=list(
             KIM.objects.counted()
             .filter(formed_on__range=(month, as_of))
-            .select_related("desa__kecamatan")
+            .for_table()
             .order_by("formed_on", "name")
         ),
         status_events=_status_events(month, as_of),
@@ -276,7 +277,7 @@ def build(month: datetime.date) -> MonthlyReport:
         kim_mandiri=list(
             KIM.objects.at_level_on(KIMLevel.MANDIRI, as_of)
             .filter(active_on=True)
-            .select_related("desa__kecamatan")
+            .for_table()
             .order_by("name")
         ),
     )

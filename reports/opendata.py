@@ -24,12 +24,7 @@ COLUMNS = [
 
 def rows(on: datetime.date) -> list[dict]:
     """One dict per KIM formed by ``on`` (voided ones excluded), with its state on ``on``."""
-    kims = (
-        KIM.objects.formed_by(on)
-        .with_status_on(on)
-        .select_related("desa__kecamatan")
-        .order_by("desa__code", "name")
-    )
+    kims = KIM.objects.formed_by(on).with_status_on(on).for_table().order_by("desa__code", "name")
     return [
         {
             "kode_kecamatan": kim.desa.kecamatan.code,

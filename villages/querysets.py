@@ -73,6 +73,10 @@ def _percent(part: str, whole: str):
     )
 
 
+# The boundary GeoJSON of a KIM's desa and kecamatan, left out of lists and reports.
+BOUNDARIES_VIA_DESA = ("desa__boundary", "desa__kecamatan__boundary")
+
+
 class StatusChangeQuerySet(models.QuerySet):
     def effective_by(self, on: datetime.date):
         """Entries in force on ``on``: effective that day or earlier, latest first."""
@@ -81,8 +85,9 @@ class StatusChangeQuerySet(models.QuerySet):
 
 class KIMQuerySet(models.QuerySet):
     def for_table(self):
-        """KIM with the wilayah every list shows (desa, kecamatan) joined in."""
-        return self.select_related("desa__kecamatan")
+        """KIM with the wilayah every list shows (desa, kecamatan) joined in, without their
+        boundaries (decoding a kecamatan's GeoJSON once per KIM dominated national reports)."""
+        return self.select_related("desa__kecamatan").defer(*BOUNDARIES_VIA_DESA)
 
     def counted(self):
         """KIM that count in figures: all but those voided (registered by mistake)."""
@@ -149,6 +154,10 @@ class KIMQuerySet(models.QuerySet):
 
 
 class DesaQuerySet(models.QuerySet):
+    def for_table(self):
+        """Desa with their kecamatan joined in, without the boundaries of either."""
+        return self.select_related("kecamatan").defer("boundary", "kecamatan__boundary")
+
     def with_coverage(self, on: datetime.date):
         """Annotate ``kim_formed`` (KIM formed by ``on``) and ``is_covered`` (at least one KIM
         active on ``on``). A desa is covered when it has an active KIM on the date asked."""

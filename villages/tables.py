@@ -54,7 +54,9 @@ class AsOfTable(tables.Table):
 class _CellValue:
     """A column's export value for one row, as ``BoundRow.get_cell_value`` computes it (a
     ``get_FOO_display`` for fields with choices, the column's empty values, then its value
-    function called with the arguments it asks for), with that function resolved once."""
+    function called with the arguments it asks for), with that function resolved once. Choice
+    labels, and value functions of the value alone (yes/no, levels), are translated once per
+    export rather than once per cell."""
 
     def __init__(self, table, bound_column):
         self.table, self.bound_column = table, bound_column
@@ -65,15 +67,18 @@ class _CellValue:
             function = self.column.render  # all that Column.value does is call render
         self.function = function
         self.arguments, self.catch_all = signature(function)
-        self.choices = None  # decided on the first row: is the field one with choices?
+        # Results of a function of the value alone, by value.
+        self.known = {} if (self.arguments == ("value",) and not self.catch_all) else None
+        self.labels = None  # decided on the first row: the field's choice labels, or {}
 
     def __call__(self, row):
         record = row.record
         penultimate, remainder = self.accessor.penultimate(record)
-        if self.choices is None:
-            self.choices = self._has_choices(record, penultimate, remainder)
-        if self.choices:
-            value = getattr(penultimate, f"get_{remainder}_display")()
+        if self.labels is None:
+            self.labels = self._choice_labels(record, penultimate)
+        if self.labels:
+            value = getattr(penultimate, remainder)
+            value = self.labels.get(value, value)
         else:
             try:
                 value = self.accessor.resolve(record)
@@ -81,6 +86,14 @@ class _CellValue:
                 return row.get_cell_value(self.bound_column.name)
         if value in self.column.empty_values:
             return None
+        if self.known is not None:
+            try:
+                return self.known[value]
+            except KeyError:
+                result = self.known[value] = self.function(value=value)
+                return result
+            except TypeError:  # an unhashable value
+                return self.function(value=value)
         available = {
             "value": value,
             "record": record,
@@ -95,15 +108,17 @@ class _CellValue:
             return None
         return self.function(**{name: available[name] for name in self.arguments})
 
-    def _has_choices(self, record, penultimate, remainder) -> bool:
+    def _choice_labels(self, record, penultimate) -> dict:
+        """What ``get_FOO_display`` shows for each stored value, translated once."""
         if not isinstance(penultimate, models.Model):
-            return False
+            return {}
         try:
             field = self.accessor.get_field(record)
         except FieldDoesNotExist:
-            return False
-        display = getattr(penultimate, f"get_{remainder}_display", None)
-        return bool(getattr(field, "choices", ()) and display)
+            return {}
+        if not getattr(field, "choices", ()):
+            return {}
+        return {value: force_str(label) for value, label in field.flatchoices}
 
 
 class LinkedCountColumn(tables.Column):

@@ -19,6 +19,7 @@ from reports.coverage import coverage_percent
 from . import permissions
 from .filters import AuditFilterSet, DesaFilterSet, KecamatanFilterSet, KIMFilterSet
 from .models import KIM, Desa, Kecamatan, KIMStatusChange
+from .querysets import BOUNDARIES_VIA_DESA
 from .tables import AuditTable, DesaTable, KecamatanTable, KIMTable
 
 
@@ -57,7 +58,7 @@ class DesaListView(AsOfTableMixin, FilterView):
     title = pgettext_lazy("judul daftar", "Desa/kelurahan")
 
     def get_queryset(self):
-        return Desa.objects.with_coverage(self.as_of).select_related("kecamatan")
+        return Desa.objects.with_coverage(self.as_of).for_table()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=self.title, **kwargs)
@@ -107,7 +108,9 @@ class AuditLogView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Filte
     export_name = "log-audit"
 
     def get_queryset(self):
-        return KIM.history.select_related("history_user", "desa__kecamatan")
+        return KIM.history.select_related("history_user", "desa__kecamatan").defer(
+            *BOUNDARIES_VIA_DESA
+        )
 
 
 def _kims_on(as_of):
@@ -146,7 +149,7 @@ class DesaDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     def get_queryset(self):
         return (
             Desa.objects.with_coverage(self.as_of)
-            .select_related("kecamatan")
+            .for_table()
             .prefetch_related(
                 _kims_on(self.as_of),
                 Prefetch(

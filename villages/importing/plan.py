@@ -217,7 +217,7 @@ class Importer:
 def desa_by_code(rows: list[SourceRow], column: str = "kode_desa") -> dict:
     """The desa the rows name in ``column``, by code, with their kecamatan: one query."""
     codes = {files.cell_text(row.cells.get(column)) for row in rows} - {""}
-    return Desa.objects.select_related("kecamatan").in_bulk(codes, field_name="code")
+    return Desa.objects.for_table().in_bulk(codes, field_name="code")
 
 
 def desa_errors(code: str, desa, column: str = "kode_desa") -> list[tuple[str, str]]:
