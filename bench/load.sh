@@ -36,24 +36,10 @@ GOAL_P99_MS=200
 OUT=${OUT:-$REPO/var/bench-load/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
-export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kimtracker_load}
-export DJANGO_SETTINGS_MODULE=kimtracker.settings.production
-export DJANGO_DEBUG=false
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/13}
-# A fresh random key per run: production settings have no fallback.
-DJANGO_SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
-export DJANGO_SECRET_KEY
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-step() {
-    # step SECONDS LABEL COMMAND...: run with a time limit, output to the run's log.
-    local limit=$1 label=$2
-    shift 2
-    log "$label"
-    timeout "$limit" "$@" >>"$OUT/setup.log" 2>&1 || die "$label failed or timed out (see $OUT/setup.log)"
-}
+DEFAULT_DATABASE=postgres://postgres@127.0.0.1:5432/kimtracker_load
+DEFAULT_REDIS=redis://127.0.0.1:6379/13
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 

@@ -42,22 +42,10 @@ KEEP_DB=${KEEP_DB:-0}
 OUT=${OUT:-$REPO/var/bench-pg-restart/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
-export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kimtracker_pgrestart}
-export DJANGO_SETTINGS_MODULE=kimtracker.settings.production
-export DJANGO_DEBUG=false
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14}
-DJANGO_SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
-export DJANGO_SECRET_KEY
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-step() {
-    local limit=$1 label=$2
-    shift 2
-    log "$label"
-    timeout "$limit" "$@" >>"$OUT/setup.log" 2>&1 || die "$label failed or timed out (see $OUT/setup.log)"
-}
+DEFAULT_DATABASE=postgres://postgres@127.0.0.1:5432/kimtracker_pgrestart
+DEFAULT_REDIS=redis://127.0.0.1:6379/14
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 # A sleep that a signal interrupts at once (a foreground sleep would delay the trap).
 pause() {
     sleep "$1" &

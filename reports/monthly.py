@@ -238,7 +238,7 @@ def build(month: datetime.date) -> MonthlyReport:
             name=k.name,
             desa_total=k.desa_total,
             desa_covered=k.desa_covered,
-            coverage_percent=coverage.coverage_percent(k.desa_covered, k.desa_total),
+            coverage_percent=k.coverage_percent,
             kim_formed=k.kim_formed,
             kim_active=k.kim_active,
             by_level=levels.get(k.pk, dict.fromkeys(KIMLevel.values, 0)),

@@ -72,11 +72,17 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.filter(query)
 
 
-def yes_no_filter(field_name: str, label):
+def yes_no_filter(label, *, field_name: str | None = None, method: str | None = None):
+    """A Ya/Tidak select: on a boolean ``field_name``, or through the filter set's ``method``."""
+    if field_name is not None:
+
+        def method(queryset, name, value):
+            return queryset.filter(**{field_name: value == "ya"})
+
     return django_filters.ChoiceFilter(
         label=label,
         choices=YES_NO,
-        method=lambda qs, name, value: qs.filter(**{field_name: value == "ya"}),
+        method=method,
         widget=_select(),
         empty_label=_("Semua"),
     )
@@ -91,13 +97,7 @@ class KecamatanFilterSet(SearchFilterSet):
             attrs={"class": "form-control form-control-sm", "placeholder": _("mis. 35.07")}
         ),
     )
-    aktif = django_filters.ChoiceFilter(
-        label=_("Punya KIM aktif"),
-        choices=YES_NO,
-        method="filter_active",
-        widget=_select(),
-        empty_label=_("Semua"),
-    )
+    aktif = yes_no_filter(_("Punya KIM aktif"), method="filter_active")
 
     class Meta:
         model = Kecamatan
@@ -118,7 +118,7 @@ class DesaFilterSet(SearchFilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Jenis"), choices=DesaKind.choices, widget=_select(), empty_label=_("Semua")
     )
-    tercakup = yes_no_filter("is_covered", _("Punya KIM aktif"))
+    tercakup = yes_no_filter(_("Punya KIM aktif"), field_name="is_covered")
 
     class Meta:
         model = Desa
@@ -135,14 +135,8 @@ class KIMFilterSet(SearchFilterSet):
         widget=_select(),
         empty_label=_("Semua tingkat"),
     )
-    aktif = yes_no_filter("active_on", _("Aktif"))
-    perlu_verifikasi = django_filters.ChoiceFilter(
-        label=_("Perlu verifikasi"),
-        choices=YES_NO,
-        method="filter_needing_check",
-        widget=_select(),
-        empty_label=_("Semua"),
-    )
+    aktif = yes_no_filter(_("Aktif"), field_name="active_on")
+    perlu_verifikasi = yes_no_filter(_("Perlu verifikasi"), method="filter_needing_check")
     tahun = django_filters.NumberFilter(
         label=_("Tahun pembentukan"),
         field_name="formed_on",
