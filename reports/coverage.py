@@ -18,8 +18,8 @@ from django.db.models import Count, F, Window
 from django.urls import reverse
 
 from kimtracker import figure_cache
-from villages.choices import KIMLevel
-from villages.models import KIM, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
+from villages.choices import DesaKind, KIMLevel
+from villages.models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
 
 from .models import Target
 
@@ -71,14 +71,91 @@ def _kim_needing_check_first(on: datetime.date) -> list[KIM]:
     )
 
 
-def kim_needing_check(on: datetime.date) -> list[KIM]:
+# The long lists of the monthly report and the follow-up list (tens of thousands of lines at
+# national scale) are read as plain values: building a KIM, its desa and its kecamatan as model
+# instances for each line took longer than the query itself.
+
+
+@dataclass(frozen=True, slots=True)
+class KecamatanName:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DesaLine:
+    """A desa in a report list, with the attributes of ``Desa`` its templates read."""
+
+    code: str
+    name: str
+    kind: str
+    kecamatan: KecamatanName
+
+    def get_kind_display(self) -> str:
+        return DesaKind(self.kind).label
+
+    def get_absolute_url(self) -> str:
+        return reverse("villages:desa_detail", args=[self.code])
+
+
+@dataclass(frozen=True, slots=True)
+class KIMLine:
+    """A KIM in a report list, with the attributes of ``KIM`` its templates read."""
+
+    pk: int
+    name: str
+    formed_on: datetime.date
+    last_activity_on: datetime.date | None
+    desa: DesaLine
+
+    def get_absolute_url(self) -> str:
+        return reverse("villages:kim_detail", args=[self.pk])
+
+
+_DESA_LINE_FIELDS = ("code", "name", "kind", "kecamatan__code", "kecamatan__name")
+
+
+def _desa_lines(rows) -> list[DesaLine]:
+    """``DesaLine`` from rows ending in the values of ``_DESA_LINE_FIELDS``; the rest of each row
+    comes first, as a tuple: ``[(rest, desa), ...]``. One ``KecamatanName`` per kecamatan."""
+    kecamatan: dict[str, KecamatanName] = {}
+    lines = []
+    for *rest, code, name, kind, kecamatan_code, kecamatan_name in rows:
+        where = kecamatan.get(kecamatan_code)
+        if where is None:
+            where = kecamatan[kecamatan_code] = KecamatanName(kecamatan_code, kecamatan_name)
+        lines.append((rest, DesaLine(code, name, kind, where)))
+    return lines
+
+
+def kim_needing_check(on: datetime.date, *, kecamatan_code: str = "") -> list[KIMLine]:
     """KIM active on ``on`` with no recorded activity in the stale period before it ("perlu
-    verifikasi"), longest silence first, with desa and kecamatan joined in."""
-    return list(
-        KIM.objects.needing_check(on)
-        .for_table()
-        .order_by(F("last_activity_on").asc(nulls_first=True), "name")
+    verifikasi"), longest silence first, with their desa and kecamatan (optionally of one
+    kecamatan). One query."""
+    queryset = KIM.objects.needing_check(on).order_by(
+        F("last_activity_on").asc(nulls_first=True), "name"
     )
+    if kecamatan_code:
+        queryset = queryset.filter(desa__kecamatan__code=kecamatan_code)
+    rows = queryset.values_list(
+        "pk",
+        "name",
+        "formed_on",
+        "last_activity_on",
+        *(f"desa__{name}" for name in _DESA_LINE_FIELDS),
+    )
+    return [KIMLine(*kim, desa) for kim, desa in _desa_lines(rows)]
+
+
+def desa_without_active_kim(on: datetime.date, *, kecamatan_code: str = "") -> list[DesaLine]:
+    """Desa with no KIM active on ``on`` (optionally of one kecamatan), by kecamatan and code.
+    One query."""
+    queryset = (
+        Desa.objects.with_coverage(on).filter(is_covered=False).order_by("kecamatan__code", "code")
+    )
+    if kecamatan_code:
+        queryset = queryset.filter(kecamatan__code=kecamatan_code)
+    return [desa for _rest, desa in _desa_lines(queryset.values_list(*_DESA_LINE_FIELDS))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""The monthly report as files: XLSX (openpyxl), CSV (the per-kecamatan table) and PDF
-(WeasyPrint, from ``templates/reports/monthly_pdf.html``). All three render one
+"""The monthly report as files: XLSX (``reports.xlsx``), CSV (the per-kecamatan table) and
+PDF (WeasyPrint, from ``templates/reports/monthly_pdf.html``). All three render one
 ``monthly.MonthlyReport`` and share the row definitions below, so a figure reads the same in
 every file and on the page.
 
@@ -23,19 +23,15 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from villages.choices import DesaKind, KIMLevel
 
-from . import coverage, svg
+from . import coverage, svg, xlsx
 from .monthly import MonthlyReport
 
 DEFAULT_LANGUAGE = "id"
 
-XLSX_DATE_FORMAT = "DD/MM/YYYY"
-PERCENT_FORMAT = "0.0"
+PERCENT_FORMAT = xlsx.PERCENT_FORMAT
 SIGNED_FORMAT = "+#,##0;-#,##0;0"
 SIGNED_PERCENT_FORMAT = "+0.0;-0.0;0.0"
 
@@ -154,150 +150,102 @@ def _level_label(level: str) -> str:
 
 # XLSX ----------------------------------------------------------------------------------------
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="E9ECEF")
-HEADER_BORDER = Border(bottom=Side(style="thin", color="6C757D"))
-HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
-
-def _header(sheet, row: int, labels: list[str]) -> None:
-    for column, label in enumerate(labels, start=1):
-        cell = sheet.cell(row=row, column=column, value=label)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.border, cell.alignment = HEADER_BORDER, HEADER_ALIGNMENT
-
-
-def _widths(sheet, widths: list[int]) -> None:
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-
-
-def _table_sheet(
-    workbook,
-    title: str,
-    header: list[str],
-    widths: list[int],
-    rows: list[list],
-    *,
-    empty: str,
-    freeze: str = "A2",
-):
-    """A sheet with one header row (frozen, repeated on printed pages) and ``rows``; dates get a
-    date format. Without rows it says ``empty`` under the header."""
-    sheet = workbook.create_sheet(title)
-    _header(sheet, 1, header)
-    # The header is row 1. Cells are reached by position: ``sheet.max_row`` and ``sheet[n]``
-    # scan every cell of the sheet, which is quadratic on national-scale sheets.
-    for row_number, row in enumerate(rows, start=2):
-        sheet.append(row)
-        for column, value in enumerate(row, start=1):
-            if isinstance(value, datetime.date):
-                sheet.cell(row=row_number, column=column).number_format = XLSX_DATE_FORMAT
-    if not rows:
-        sheet.cell(row=2, column=1, value=empty).font = Font(italic=True)
-    sheet.freeze_panes = freeze
-    sheet.print_title_rows = "1:1"
-    _widths(sheet, widths)
-    return sheet
-
-
-def _summary_sheet(sheet, report: MonthlyReport, texts: dict[str, str]) -> None:
-    sheet.title = _("Ringkasan")
-    sheet["A1"] = report.area_name
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = texts["title"]
-    sheet["A2"].font = Font(bold=True, size=12)
-    sheet["A3"] = texts["month"]
-    sheet["A3"].font = Font(bold=True)
-    sheet["A4"] = texts["as_of"]
-    sheet["A5"] = texts["generated"]
-    header_row = 7
-    _header(
-        sheet,
+def _summary_sheet(book: xlsx.Book, report: MonthlyReport, texts: dict[str, str]) -> None:
+    """The first sheet: title lines, the headline figures with their changes, the target, and
+    the kecamatan without an active KIM and the Berdaya/Mandiri KIM by name. Written top to
+    bottom (rows from 0)."""
+    sheet = book.sheet(_("Ringkasan"))
+    sheet.write_string(0, 0, report.area_name, book.format(bold=True, font_size=14))
+    sheet.write_string(1, 0, texts["title"], book.format(bold=True, font_size=12))
+    sheet.write_string(2, 0, texts["month"], book.bold)
+    sheet.write_string(3, 0, texts["as_of"])
+    sheet.write_string(4, 0, texts["generated"])
+    header_row = 6
+    sheet.write_row(
         header_row,
+        0,
         [_("Angka"), _("Nilai"), texts["vs_previous_month"], texts["vs_previous_december"]],
+        book.header,
     )
     row = header_row
+    count, signed = book.format(num_format="#,##0"), book.format(num_format=SIGNED_FORMAT)
+    percent = book.format(num_format=PERCENT_FORMAT)
+    signed_percent = book.format(num_format=SIGNED_PERCENT_FORMAT)
     for figure in figures(report):
         row += 1
-        sheet.cell(row=row, column=1, value=figure.label)
-        formats = (
-            (PERCENT_FORMAT, SIGNED_PERCENT_FORMAT)
-            if figure.is_percent
-            else ("#,##0", SIGNED_FORMAT)
+        value_format, change_format = (
+            (percent, signed_percent) if figure.is_percent else (count, signed)
         )
-        for column, value, number_format_ in (
-            (2, figure.value, formats[0]),
-            (3, figure.vs_previous_month, formats[1]),
-            (4, figure.vs_previous_december, formats[1]),
-        ):
-            sheet.cell(row=row, column=column, value=value).number_format = number_format_
+        sheet.write_string(row, 0, figure.label)
+        sheet.write_number(row, 1, figure.value, value_format)
+        sheet.write_number(row, 2, figure.vs_previous_month, change_format)
+        sheet.write_number(row, 3, figure.vs_previous_december, change_format)
     row += 2
     target = report.summary.target
     if target is None:
-        sheet.cell(row=row, column=1, value=_("Target"))
-        sheet.cell(row=row, column=2, value=_("Belum ada target untuk tahun ini atau sesudahnya."))
+        sheet.write_string(row, 0, _("Target"))
+        sheet.write_string(row, 1, _("Belum ada target untuk tahun ini atau sesudahnya."))
+        row += 1
     else:
         for label, value in (
             (_("Target tahun %(year)d") % {"year": target.year}, target.kim_count),
             (_("Tercapai"), report.target_reached),
             (_("Kurang"), report.summary.target_missing),
         ):
-            sheet.cell(row=row, column=1, value=label)
-            sheet.cell(row=row, column=2, value=value).number_format = "#,##0"
+            sheet.write_string(row, 0, label)
+            sheet.write_number(row, 1, value, count)
             row += 1
     row += 1
-    sheet.cell(row=row, column=1, value=_("Daftar kecamatan tanpa KIM aktif")).font = HEADER_FONT
+    sheet.write_string(row, 0, _("Daftar kecamatan tanpa KIM aktif"), book.bold)
     for kecamatan in report.summary.kecamatan_without_active:
         row += 1
-        sheet.cell(row=row, column=1, value=kecamatan.name)
-        sheet.cell(
-            row=row, column=2, value=_("%(count)d desa/kel.") % {"count": kecamatan.desa_total}
-        )
+        sheet.write_string(row, 0, kecamatan.name)
+        sheet.write_string(row, 1, _("%(count)d desa/kel.") % {"count": kecamatan.desa_total})
     if not report.summary.kecamatan_without_active:
         row += 1
-        sheet.cell(row=row, column=1, value=_("Tidak ada.")).font = Font(italic=True)
+        sheet.write_string(row, 0, _("Tidak ada."), book.italic)
     row += 2
-    sheet.cell(row=row, column=1, value=_("Daftar KIM Berdaya/Mandiri")).font = HEADER_FONT
-    mandiri = report.kim_mandiri
-    for kim in mandiri:
+    sheet.write_string(row, 0, _("Daftar KIM Berdaya/Mandiri"), book.bold)
+    for kim in report.kim_mandiri:
         row += 1
-        sheet.cell(row=row, column=1, value=kim.name)
-        sheet.cell(row=row, column=2, value=f"{kim.desa.name}, {kim.desa.kecamatan.name}")
-    if not mandiri:
-        sheet.cell(row=row + 1, column=1, value=_("Tidak ada.")).font = Font(italic=True)
-    sheet.freeze_panes = f"A{header_row + 1}"
-    _widths(sheet, [40, 14, 24, 28])
+        sheet.write_string(row, 0, kim.name)
+        sheet.write_string(row, 1, f"{kim.desa.name}, {kim.desa.kecamatan.name}")
+    if not report.kim_mandiri:
+        sheet.write_string(row + 1, 0, _("Tidak ada."), book.italic)
+    sheet.freeze_panes(header_row + 1, 0)
+    for column, width in enumerate([40, 14, 24, 28]):
+        sheet.set_column(column, column, width)
 
 
 def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
     """The report as a workbook: Ringkasan, Per kecamatan, KIM baru, Perubahan status, Desa
-    tanpa KIM aktif."""
+    tanpa KIM aktif, Perlu verifikasi."""
     with translation.override(language):
         texts = _texts(report)
-        workbook = Workbook()
-        workbook.properties.title = f"{texts['title']} {report.area_name} {texts['month']}"
-        workbook.properties.creator = "KIM Tracker"
-        _summary_sheet(workbook.active, report, texts)
+        book = xlsx.Book(title=f"{texts['title']} {report.area_name} {texts['month']}")
+        _summary_sheet(book, report, texts)
 
-        sheet = _table_sheet(
-            workbook,
+        *lines, total = kecamatan_rows(report)
+        percent_column = next(i for i, c in enumerate(KECAMATAN_COLUMNS) if c[2])
+        sheet, count = book.table(
             _("Per kecamatan"),
             kecamatan_header(),
             [width for _label, width, _percent in KECAMATAN_COLUMNS],
-            kecamatan_rows(report),
-            empty="",
-            freeze="C2",
+            lines,
+            freeze_columns=2,
+            column_formats={percent_column: book.format(num_format=PERCENT_FORMAT)},
         )
-        percent_column = next(i for i, c in enumerate(KECAMATAN_COLUMNS, start=1) if c[2])
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=percent_column, max_col=percent_column):
-            cell.number_format = PERCENT_FORMAT
-        for cell in sheet[sheet.max_row]:
-            cell.font = HEADER_FONT
-        sheet.page_setup.orientation = "landscape"
+        for column, value in enumerate(total):
+            total_format = (
+                book.format(bold=True, num_format=PERCENT_FORMAT)
+                if column == percent_column
+                else book.bold
+            )
+            sheet.write(count + 1, column, value, total_format)
+        sheet.set_landscape()
 
-        _table_sheet(
-            workbook,
+        book.table(
             _("KIM baru"),
             [
                 _("Tanggal pembentukan"),
@@ -307,14 +255,13 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
                 _("Kecamatan"),
             ],
             [14, 32, 24, 15, 22],
-            [
+            (
                 [kim.formed_on, kim.name, kim.desa.name, kim.desa.code, kim.desa.kecamatan.name]
                 for kim in report.formed_this_month
-            ],
+            ),
             empty=_("Tidak ada KIM baru pada bulan ini."),
         )
-        _table_sheet(
-            workbook,
+        book.table(
             _("Perubahan status"),
             [
                 _("Tanggal berlaku"),
@@ -326,7 +273,7 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
                 _("Catatan"),
             ],
             [14, 32, 24, 22, 16, 16, 50],
-            [
+            (
                 [
                     event.effective_on,
                     event.kim.name,
@@ -337,37 +284,33 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
                     event.note,
                 ]
                 for event in report.status_events
-            ],
+            ),
             empty=_("Tidak ada perubahan status pada bulan ini."),
         )
         # Translated once, not once per desa (tens of thousands at national scale).
         kinds = {value: str(label) for value, label in DesaKind.choices}
-        _table_sheet(
-            workbook,
+        book.table(
             _("Desa tanpa KIM aktif"),
             [_("Kecamatan"), _("Kode"), _("Nama"), _("Jenis")],
             [22, 16, 28, 12],
-            [
+            (
                 [kecamatan, desa.code, desa.name, kinds.get(desa.kind, desa.kind)]
                 for kecamatan, desas in report.desa_without_kim.items()
                 for desa in desas
-            ],
+            ),
             empty=_("Setiap desa/kelurahan memiliki KIM aktif."),
         )
-        _table_sheet(
-            workbook,
+        book.table(
             _("Perlu verifikasi"),
             [_("Kecamatan"), _("Desa/kel."), _("Nama KIM"), _("Kegiatan terakhir")],
             [22, 24, 32, 16],
-            [
+            (
                 [kim.desa.kecamatan.name, kim.desa.name, kim.name, kim.last_activity_on]
                 for kim in report.kim_needing_check
-            ],
+            ),
             empty=_("Semua KIM aktif punya kegiatan tercatat baru-baru ini."),
         )
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-    return buffer.getvalue()
+        return book.close()
 
 
 # CSV -----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.choices import KIMLevel
-from villages.models import KIM, Desa, Kabupaten, KIMStatusChange
+from villages.models import KIM, Kabupaten, KIMStatusChange
 
 from . import coverage
 
@@ -133,8 +133,8 @@ class MonthlyReport:
     kecamatan: list[KecamatanLine]
     formed_this_month: list[KIM]
     status_events: list[StatusEvent]
-    desa_without_kim: dict[str, list[Desa]] = field(default_factory=dict)
-    kim_needing_check: list[KIM] = field(default_factory=list)
+    desa_without_kim: dict[str, list[coverage.DesaLine]] = field(default_factory=dict)
+    kim_needing_check: list[coverage.KIMLine] = field(default_factory=list)
     kim_mandiri: list[KIM] = field(default_factory=list)
 
     @property
@@ -246,14 +246,8 @@ def build(month: datetime.date) -> MonthlyReport:
         )
         for k in summary.kecamatan
     ]
-    desa_without: dict[str, list[Desa]] = defaultdict(list)
-    uncovered = (
-        Desa.objects.with_coverage(as_of)
-        .filter(is_covered=False)
-        .for_table()
-        .order_by("kecamatan__code", "code")
-    )
-    for desa in uncovered:
+    desa_without: dict[str, list[coverage.DesaLine]] = defaultdict(list)
+    for desa in coverage.desa_without_active_kim(as_of):
         desa_without[desa.kecamatan.name].append(desa)
     kabupaten = list(Kabupaten.objects.values_list("name", flat=True)[:2])
     return MonthlyReport(

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db.models import F
 
 from reports import coverage
 from reports.services import set_target
@@ -93,3 +94,47 @@ def test_monthly_series_is_empty_without_kim(db):
 def test_coverage_percent_rounding():
     assert coverage.coverage_percent(215, 390) == 55.1
     assert coverage.coverage_percent(0, 0) == 0.0
+
+
+def test_report_lists_agree_with_the_registry(demo, django_assert_num_queries):
+    """The plain lines of the long report lists name the same KIM and desa, in the same order,
+    as the queryset methods that define them, in one query each, for all or one kecamatan."""
+    on = datetime.date(2024, 6, 30)
+    with django_assert_num_queries(1):
+        lines = coverage.kim_needing_check(on)
+    expected = list(
+        KIM.objects.needing_check(on)
+        .for_table()
+        .order_by(F("last_activity_on").asc(nulls_first=True), "name")
+    )
+    assert lines and [
+        (k.pk, k.name, k.formed_on, k.last_activity_on, k.desa.code, k.desa.kecamatan.name)
+        for k in lines
+    ] == [
+        (k.pk, k.name, k.formed_on, k.last_activity_on, k.desa.code, k.desa.kecamatan.name)
+        for k in expected
+    ]
+    assert lines[0].get_absolute_url() == expected[0].get_absolute_url()
+
+    with django_assert_num_queries(1):
+        desa = coverage.desa_without_active_kim(on)
+    uncovered = Desa.objects.with_coverage(on).filter(is_covered=False).for_table()
+    assert [d.code for d in desa] == sorted(d.code for d in uncovered)
+    summary = coverage.summary(on)
+    assert len(desa) == summary.desa_total - summary.desa_covered
+    first = uncovered.get(code=desa[0].code)
+    assert (desa[0].name, desa[0].kind, desa[0].kecamatan.code) == (
+        first.name,
+        first.kind,
+        first.kecamatan.code,
+    )
+    assert desa[0].get_kind_display() == first.get_kind_display()
+    assert desa[0].get_absolute_url() == first.get_absolute_url()
+
+    wajak = "35.07.08"
+    in_wajak = coverage.desa_without_active_kim(on, kecamatan_code=wajak)
+    assert in_wajak and in_wajak == [d for d in desa if d.kecamatan.code == wajak]
+    code = lines[0].desa.kecamatan.code
+    in_one = coverage.kim_needing_check(on, kecamatan_code=code)
+    assert 0 < len(in_one) < len(lines)
+    assert in_one == [k for k in lines if k.desa.kecamatan.code == code]

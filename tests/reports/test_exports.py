@@ -12,9 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from reports import coverage, exports, monthly, svg
+from reports import coverage, exports, followup, monthly, svg
 from villages.models import Desa
 
+D = datetime.date
 SVG = "{http://www.w3.org/2000/svg}"
 SHEETS = [
     "Ringkasan",
@@ -294,3 +295,45 @@ def test_nice_maximum():
     assert svg.nice_maximum(390) == (400, 100)
     assert svg.nice_maximum(215) == (250, 50)
     assert svg.nice_maximum(0) == (1.0, 1.0)
+
+
+def test_xlsx_writes_what_officers_typed_as_text(user, malang):
+    """A name or note that starts with "=" or is a web address stays text in every workbook:
+    no formula runs and no link appears when a manager opens the file."""
+    from villages import services
+
+    desa = Desa.objects.get(code="35.07.08.2001")
+    kim = services.register_kim(
+        desa=desa, name='=HYPERLINK("http://x.test","klik")', formed_on=D(2024, 1, 10), by=user
+    )
+    services.record_status_change(
+        kim=kim, effective_on=D(2024, 1, 20), by=user, is_active=False, note="=1+1"
+    )
+    services.record_status_change(
+        kim=kim, effective_on=D(2024, 1, 25), by=user, is_active=True, note="https://x.test/a"
+    )
+    book = load_workbook(io.BytesIO(exports.to_xlsx(report_of("2024-01"))))
+    new = list(book["KIM baru"].iter_rows(min_row=2, values_only=True))
+    assert new == [
+        (
+            datetime.datetime(2024, 1, 10),
+            '=HYPERLINK("http://x.test","klik")',
+            desa.name,
+            desa.code,
+            "Wajak",
+        )
+    ]
+    events = book["Perubahan status"]
+    assert [row[6] for row in events.iter_rows(min_row=2, values_only=True)] == [
+        "=1+1",
+        "https://x.test/a",
+    ]
+    cells = [c for row in book["KIM baru"].iter_rows() for c in row]
+    cells += [c for row in events.iter_rows() for c in row]
+    assert all(cell.data_type != "f" and cell.hyperlink is None for cell in cells)
+
+    content = followup.to_xlsx(followup.build(D(2025, 6, 30)))
+    sheet = load_workbook(io.BytesIO(content))["KIM perlu verifikasi"]
+    names = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ['=HYPERLINK("http://x.test","klik")']
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
