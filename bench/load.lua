@@ -22,6 +22,10 @@ local duration = tonumber(os.getenv("LOAD_DURATION") or "60")
 local grace = tonumber(os.getenv("LOAD_POST_GRACE") or "5")
 local post_every = tonumber(os.getenv("LOAD_POST_EVERY") or "20")
 local result_path = os.getenv("LOAD_RESULT")
+-- Think time: each connection waits 0 to 2 x LOAD_THINK_MS (uniform, so LOAD_THINK_MS on
+-- average) before its next request, as a person reading a page does. 0 (the default): the next
+-- request leaves as soon as the answer arrives (a closed loop: the server's saturation).
+local think_ms = tonumber(os.getenv("LOAD_THINK_MS") or "0")
 
 local pages = {
   "/",
@@ -70,6 +74,7 @@ function init(args)
   post_deadline = os.time() + duration - grace
   -- Threads start at different points of the cycle so they do not post in step.
   counter = tid * 7
+  math.randomseed(tid * 7919)
   -- Counters read by done() through thread:get.
   posts_sent, reg_ok, reg_refused, get_ok, bad_redirect = 0, 0, 0, 0, 0
   bad_status = {}
@@ -94,6 +99,13 @@ function request()
   end
   gets = gets + 1
   return wrk.format("GET", pages[gets % #pages + 1], get_headers)
+end
+
+function delay()
+  if think_ms > 0 then
+    return math.random(0, 2 * think_ms)
+  end
+  return 0
 end
 
 function response(status, headers, body)

@@ -11,6 +11,9 @@
 #   DATABASE_URL  postgres://postgres@127.0.0.1:5432/kimtracker_load (dropped and recreated!)
 #   KEEP_DB=1     reuse that database as it is (no reset; migrate and loaders are idempotent)
 #   DURATION=60   seconds of load       CONNECTIONS=32   open connections   THREADS=2 (wrk)
+#   THINK_MS=0    mean pause of each connection between an answer and its next request (0 to
+#                 2 x THINK_MS, uniform), as a person reading the page; 0: no pause, so the
+#                 connections keep the server saturated (a closed loop)
 #   WORKERS=2     gunicorn workers      WORKER_CLASS=sync (gunicorn -k)     GTHREADS=1 (--threads)
 #   PORT          gunicorn port (default: a free one)
 #   REDIS_URL     redis://127.0.0.1:6379/13
@@ -27,6 +30,7 @@ PY="$REPO/.venv/bin/python"
 
 DURATION=${DURATION:-60}
 CONNECTIONS=${CONNECTIONS:-32}
+THINK_MS=${THINK_MS:-0}
 THREADS=${THREADS:-2}
 WORKERS=${WORKERS:-2}
 WORKER_CLASS=${WORKER_CLASS:-sync}
@@ -150,12 +154,12 @@ read -r BUSY_0 ALL_0 <<<"$(cpu_stat)"
 (while sleep 5; do cut -d' ' -f1 /proc/loadavg; done >"$OUT/loadavg.txt") &
 SAMPLER_PID=$!
 
-log "wrk: ${DURATION}s, $CONNECTIONS connections, $THREADS threads (load average before: $LOAD_BEFORE)"
+log "wrk: ${DURATION}s, $CONNECTIONS connections, $THREADS threads, think time ${THINK_MS} ms (load average before: $LOAD_BEFORE)"
 # GNU time (when installed) measures wrk's own CPU, to tell it apart from other users' load.
 TIMER=()
 if [[ -x /usr/bin/time ]]; then TIMER=(/usr/bin/time -f '%U %S' -o "$OUT/wrk-cpu.txt"); fi
 LOAD_PARAMS="$OUT/params.lua" LOAD_RESULT="$OUT/wrk.json" LOAD_TAG="$TAG" \
-    LOAD_DURATION="$DURATION" \
+    LOAD_DURATION="$DURATION" LOAD_THINK_MS="$THINK_MS" \
     "${TIMER[@]}" timeout $((DURATION + 60)) wrk --threads "$THREADS" --connections "$CONNECTIONS" \
     --duration "${DURATION}s" --timeout 10s --latency --script bench/load.lua "$BASE_URL" \
     | tee "$OUT/wrk.txt" || die "wrk failed or did not finish in time"
@@ -184,7 +188,7 @@ MACHINE_BUSY=$((100 * (BUSY_1 - BUSY_0) / (ALL_1 - ALL_0)))
 "$PY" - "$OUT" "$GOAL_P99_MS" "$LOAD_BEFORE" "$LOAD_AFTER" \
     "$((GUNICORN_TICKS_1 - GUNICORN_TICKS_0))" "$((POSTGRES_TICKS_1 - POSTGRES_TICKS_0))" \
     "$TICKS" "$WORKER_RESTARTS" "$MACHINE_BUSY" \
-    "$WORKERS $WORKER_CLASS worker(s) x $GTHREADS thread(s), wrk $THREADS threads x $CONNECTIONS connections, ${DURATION}s; code $(head -c 10 "$OUT/git.txt") with $(($(wc -l <"$OUT/git.txt") - 1)) changed/untracked file(s), see git.txt" \
+    "$WORKERS $WORKER_CLASS worker(s) x $GTHREADS thread(s), wrk $THREADS threads x $CONNECTIONS connections, think time ${THINK_MS} ms, ${DURATION}s; code $(head -c 10 "$OUT/git.txt") with $(($(wc -l <"$OUT/git.txt") - 1)) changed/untracked file(s), see git.txt" \
     <<'PYTHON'
 import json
 import os

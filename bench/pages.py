@@ -703,6 +703,10 @@ def _size(n: int) -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    # Before minutes of measuring, not after: the folders of the files to write.
+    for path in (args.output, args.json, args.explain):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "kimtracker.settings.local"
     if args.redis_url:
