@@ -16,6 +16,9 @@
 #                 connections keep the server saturated (a closed loop)
 #   WORKERS=2     gunicorn workers      WORKER_CLASS=sync (gunicorn -k)     GTHREADS=1 (--threads)
 #   PORT          gunicorn port (default: a free one)
+#   PROXY=nginx   put Debian's nginx (bench/nginx.conf.template) in front of gunicorn, as in
+#                 production, and load through it; needed with THINK_MS, since wrk opens each
+#                 next connection before its pause and a sync worker would wait on it idle
 #   REDIS_URL     redis://127.0.0.1:6379/13
 #   OUT           output folder (default var/bench-load/<date-time>/)
 #
@@ -36,9 +39,11 @@ WORKERS=${WORKERS:-2}
 WORKER_CLASS=${WORKER_CLASS:-sync}
 GTHREADS=${GTHREADS:-1}
 KEEP_DB=${KEEP_DB:-0}
+PROXY=${PROXY:-}
 GOAL_P99_MS=200
 OUT=${OUT:-$REPO/var/bench-load/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 
 DEFAULT_DATABASE=postgres://postgres@127.0.0.1:5432/kimtracker_load
 DEFAULT_REDIS=redis://127.0.0.1:6379/13
@@ -46,11 +51,19 @@ DEFAULT_REDIS=redis://127.0.0.1:6379/13
 source "$REPO/bench/lib.sh"
 
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+case $PROXY in
+    "") ;;
+    nginx) command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] ||
+        die "nginx is not installed (apt-get install nginx-light)" ;;
+    *) die "PROXY=$PROXY: only nginx is known" ;;
+esac
 
 GUNICORN_PID=""
 SAMPLER_PID=""
+NGINX_PID=""
 cleanup() {
     local status=$?
+    if [[ -n $NGINX_PID ]]; then kill -QUIT "$NGINX_PID" 2>/dev/null || true; fi
     if [[ -n $SAMPLER_PID ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
     if [[ -n $GUNICORN_PID ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
         log "stopping gunicorn (pid $GUNICORN_PID)"
@@ -105,6 +118,22 @@ for _ in $(seq 1 120); do
 done
 [[ -n $ready ]] || die "gunicorn did not answer within 60 s (see $OUT/gunicorn.log)"
 log "gunicorn answers (master pid $GUNICORN_PID)"
+
+if [[ $PROXY == nginx ]]; then
+    PROXY_PORT=$("$PY" bench/load_setup.py free-port)
+    mkdir -p "$OUT/nginx-tmp"
+    sed -e "s|@OUT@|$OUT|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@GUNICORN_PORT@|$PORT|g" \
+        bench/nginx.conf.template >"$OUT/nginx.conf"
+    PATH=$PATH:/usr/sbin nginx -c "$OUT/nginx.conf" -g 'daemon off;' >>"$OUT/nginx-error.log" 2>&1 &
+    NGINX_PID=$!
+    BASE_URL="http://127.0.0.1:$PROXY_PORT"
+    for _ in $(seq 1 50); do
+        curl -s -o /dev/null --max-time 2 "$BASE_URL/akun/masuk/" && break
+        sleep 0.2
+    done
+    kill -0 "$NGINX_PID" 2>/dev/null || die "nginx did not start (see $OUT/nginx-error.log)"
+    log "nginx on $BASE_URL in front of gunicorn (pid $NGINX_PID)"
+fi
 
 # --- officer session, CSRF token ---------------------------------------------------------
 step 60 "officer session and CSRF token" "$PY" bench/load_setup.py session \
@@ -188,7 +217,7 @@ MACHINE_BUSY=$((100 * (BUSY_1 - BUSY_0) / (ALL_1 - ALL_0)))
 "$PY" - "$OUT" "$GOAL_P99_MS" "$LOAD_BEFORE" "$LOAD_AFTER" \
     "$((GUNICORN_TICKS_1 - GUNICORN_TICKS_0))" "$((POSTGRES_TICKS_1 - POSTGRES_TICKS_0))" \
     "$TICKS" "$WORKER_RESTARTS" "$MACHINE_BUSY" \
-    "$WORKERS $WORKER_CLASS worker(s) x $GTHREADS thread(s), wrk $THREADS threads x $CONNECTIONS connections, think time ${THINK_MS} ms, ${DURATION}s; code $(head -c 10 "$OUT/git.txt") with $(($(wc -l <"$OUT/git.txt") - 1)) changed/untracked file(s), see git.txt" \
+    "$WORKERS $WORKER_CLASS worker(s) x $GTHREADS thread(s), wrk $THREADS threads x $CONNECTIONS connections, think time ${THINK_MS} ms, proxy ${PROXY:-none}, ${DURATION}s; code $(head -c 10 "$OUT/git.txt") with $(($(wc -l <"$OUT/git.txt") - 1)) changed/untracked file(s), see git.txt" \
     <<'PYTHON'
 import json
 import os

@@ -461,7 +461,7 @@ def cmd_timeline(args) -> None:
         first_success_after_start_s=recovery,
         failures_after_first_success=len(failures_after_first_ok),
         requests_over_timeout=sum(1 for e in entries if e["seconds"] >= args.max_seconds),
-        unclean_failures_while_down=sum(1 for e in down if e.get("status") not in (200, 500, 503)),
+        unclean_failures_while_down=sum(1 for e in down if e.get("status") not in (200, 503)),
         pg_down_seconds=marks["pg_start"] - marks["pg_stop"],
         last_failure_after_stop_s=(last_fail - zero) if last_fail else None,
     )
@@ -476,7 +476,7 @@ def cmd_timeline(args) -> None:
         + (f"{recovery:.2f} s after the start command" if recovery is not None else "NEVER")
         + f"; failures after the first success: {len(failures_after_first_ok)}; requests that "
         f"took {args.max_seconds:g} s or more: {summary['requests_over_timeout']}; answers "
-        f"while stopping, down or starting that were not 200 or a clean 500/503: "
+        f"while stopping, down or starting that were not 200 or a clean 503: "
         f"{summary['unclean_failures_while_down']}."
     )
     Path(args.output).write_text(json.dumps(summary, indent=2))

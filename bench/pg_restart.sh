@@ -7,7 +7,7 @@
 # that needs the database continuously while PostgreSQL is stopped for DOWN_SECONDS and started
 # again; tries a registration while it is down (it must be refused and leave nothing), registers
 # another KIM after, and checks the database. PASS when: every request before the stop
-# succeeds; while PostgreSQL is down requests fail cleanly (HTTP 500/503, no hang up to the
+# succeeds; while PostgreSQL is down requests fail cleanly (HTTP 503, no hang up to the
 # client's timeout, no socket error, no worker killed or restarted); after the start the page
 # succeeds again within RECOVERY_LIMIT seconds without restarting gunicorn and keeps
 # succeeding. PostgreSQL is started again on every exit path (trap).
@@ -219,7 +219,7 @@ checks = {
         phase["before"]["requests"] > 0 and phase["before"]["failed"] == 0
     ),
     "requests failed while PostgreSQL was down (the fault happened)": down["failed"] > 0,
-    "every failure while down was a clean HTTP 500/503": (
+    "every failure while down was a clean HTTP 503 (database unavailable)": (
         summary["unclean_failures_while_down"] == 0
     ),
     "no request hung up to the client timeout": summary["requests_over_timeout"] == 0,

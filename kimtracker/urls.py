@@ -10,6 +10,9 @@ from django.views.i18n import set_language
 from kimtracker.forms import LoginForm
 from reports.views import DashboardView, MapView
 
+# 503 with Retry-After when the database is unavailable, else the plain 500 page.
+handler500 = "kimtracker.views.server_error"
+
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("peta/", MapView.as_view(), name="map"),

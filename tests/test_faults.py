@@ -46,7 +46,7 @@ def test_registration_during_a_write_failure(user, malang, broken_writes):
             "member_count": "10",
         },
     )
-    assert response.status_code == 500
+    assert response.status_code == 503 and response["Retry-After"] == "30"
     assert "tidak ada data yang tersimpan sebagian" in response.content.decode()
     # The KIM row written before the failure was rolled back with it.
     assert not KIM.objects.exists()
@@ -146,12 +146,42 @@ def test_registration_on_a_read_only_database(user, malang, read_only_database):
             "member_count": "10",
         },
     )
-    assert response.status_code == 500
+    # SQLite says OperationalError, PostgreSQL SQLSTATE 25006: both are an unavailable database.
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "Layanan sementara tidak tersedia" in response.content.decode()
     assert "tidak ada data yang tersimpan sebagian" in response.content.decode()
     assert not KIM.objects.exists()
     assert not KIMStatusChange.objects.exists()
     assert not KIM.history.exists()
 
+
+
+def test_unreachable_database_gets_503_and_a_bug_gets_500(user, malang, monkeypatch):
+    """While the database refuses connections (PostgreSQL restarting: ``bench/pg_restart.sh``
+    shows it for real), every page answers 503 with Retry-After and says it is temporary; an
+    error of the application itself stays a 500."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+
+    def refuse():
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "ensure_connection", refuse)
+        for url in (reverse("dashboard"), reverse("villages:kim_list"), reverse("login")):
+            response = client.get(url)
+            assert response.status_code == 503, url
+            assert response["Retry-After"] == "30"
+            assert "Layanan sementara tidak tersedia" in response.content.decode()
+    assert client.get(reverse("dashboard")).status_code == 200
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("reports.views.coverage.summary", bug)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 500 and "Retry-After" not in response
+    assert "Terjadi kesalahan pada server" in response.content.decode()
 
 # --- An import killed in the middle of its transaction ------------------------------------------
 

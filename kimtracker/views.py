@@ -1,0 +1,35 @@
+"""Project-wide views: the server error pages (``handler500`` in ``kimtracker.urls``)."""
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponseServerError
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+# How long a client or proxy should wait before trying again when the database is away.
+RETRY_AFTER_SECONDS = 30
+# PostgreSQL's SQLSTATE for a write refused by a read-only database or replica.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` means the database cannot be used now (not reachable, restarting,
+    disk full, read-only) rather than a fault of the application."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    cause = getattr(error, "__cause__", None)
+    return getattr(cause, "pgcode", None) == READ_ONLY_SQLSTATE
+
+
+@requires_csrf_token
+def server_error(request):
+    """The 500 page, or 503 with ``Retry-After`` when the database is unavailable, so that
+    users read that it is temporary and proxies and monitors can tell an outage from a bug.
+    Renders without a request context: nothing here may need the database."""
+    if database_unavailable(sys.exc_info()[1]):
+        response = HttpResponseServerError(loader.get_template("503.html").render())
+        response.status_code = 503
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())
