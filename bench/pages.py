@@ -445,6 +445,7 @@ def pages() -> list[tuple[str, str]]:
         ("desa detail", reverse("villages:desa_detail", args=[DESA_CODE])),
         ("KIM list", reverse("villages:kim_list")),
         ("KIM detail", reverse("villages:kim_detail", args=[kim.pk])),
+        ("KIM registration form", reverse("villages:kim_create")),
         ("desa tanpa KIM, CSV", f"{reverse('villages:desa_uncovered')}?_export=csv"),
         ("follow-up list", reverse("reports:followup")),
         ("monthly report 2025-09", reverse("reports:monthly", args=[REPORT_MONTH])),

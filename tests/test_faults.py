@@ -155,7 +155,6 @@ def test_registration_on_a_read_only_database(user, malang, read_only_database):
     assert not KIM.history.exists()
 
 
-
 def test_unreachable_database_gets_503_and_a_bug_gets_500(user, malang, monkeypatch):
     """While the database refuses connections (PostgreSQL restarting: ``bench/pg_restart.sh``
     shows it for real), every page answers 503 with Retry-After and says it is temporary; an
@@ -182,6 +181,7 @@ def test_unreachable_database_gets_503_and_a_bug_gets_500(user, malang, monkeypa
     response = client.get(reverse("dashboard"))
     assert response.status_code == 500 and "Retry-After" not in response
     assert "Terjadi kesalahan pada server" in response.content.decode()
+
 
 # --- An import killed in the middle of its transaction ------------------------------------------
 

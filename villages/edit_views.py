@@ -15,7 +15,7 @@ from kimtracker import roles
 
 from . import permissions, services
 from .forms import ActivityForm, KIMForm, StatusChangeForm, VoidForm
-from .models import KIM, Desa
+from .models import KIM, Desa, Kecamatan
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -49,7 +49,8 @@ class KIMFormMixin:
     """Groups the KIM form's fields into the sections of the page."""
 
     sections = {
-        "form_identity": ("kecamatan", "desa", "name", "formed_on", "member_count"),
+        # "kabupaten" only where there are too many kecamatan for one select (see KIMForm).
+        "form_identity": ("kabupaten", "kecamatan", "desa", "name", "formed_on", "member_count"),
         "form_confirm": ("confirm_second",),
         "form_sk": ("sk_number", "sk_date", "sk_issuer"),
         "form_officers": (
@@ -67,7 +68,7 @@ class KIMFormMixin:
         context = super().get_context_data(**kwargs)
         form = context["form"]
         for key, names in self.sections.items():
-            context[key] = [form[name] for name in names]
+            context[key] = [form[name] for name in names if name in form.fields]
         return context
 
 
@@ -192,6 +193,21 @@ class KIMActivityView(PermissionRequiredMixin, KIMObjectMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Kegiatan dicatat."))
         return redirect(self.kim)
+
+
+class KecamatanOptionsView(PermissionRequiredMixin, View):
+    """The kecamatan of one kabupaten/kota, for the register/edit form's kecamatan select where
+    the kabupaten is chosen first (a province or the whole country; JSON)."""
+
+    permission_required = roles.PERM_VIEW
+
+    def get(self, request):
+        kecamatan = Kecamatan.objects.filter(
+            kabupaten__code=request.GET.get("kabupaten", "")
+        ).order_by("name")
+        return JsonResponse(
+            {"options": [{"code": k.code, "name": k.name} for k in kecamatan.only("code", "name")]}
+        )
 
 
 class DesaOptionsView(PermissionRequiredMixin, View):

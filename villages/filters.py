@@ -3,19 +3,11 @@
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DesaKind, KIMLevel
 from .models import KIM, Desa, Kecamatan
-
-
-def _too_many_to_list() -> bool:
-    """Whether there are more kecamatan than a select should offer (one query)."""
-    limit = settings.KIM_FILTER_SELECT_MAX
-    return Kecamatan.objects.order_by()[: limit + 1].count() > limit
-
 
 YES_NO = [("ya", _("Ya")), ("tidak", _("Tidak"))]
 
@@ -52,7 +44,7 @@ class SearchFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         kecamatan = self.filters.get("kecamatan")
-        if kecamatan is not None and _too_many_to_list():
+        if kecamatan is not None and Kecamatan.objects.too_many_to_list():
             # A province or the whole country: thousands of <option>s would make every list
             # page hundreds of KB; the code (or a click through from a kecamatan) is asked.
             kecamatan.extra["widget"] = forms.TextInput(

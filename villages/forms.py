@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ActivityKind, KIMLevel
-from .models import KIM, Desa, Kecamatan
+from .models import KIM, Desa, Kabupaten, Kecamatan
 from .services import KIM_DETAIL_FIELDS
 from .validators import normalize_phone
 
@@ -47,10 +47,25 @@ def _url_field(name: str) -> forms.URLField:
     )
 
 
+class KabupatenChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.provinsi.name})"
+
+
 class KIMForm(BootstrapMixin, forms.ModelForm):
     """Register or edit a KIM: desa chosen by kecamatan then desa. When the desa already has an
-    active KIM, the officer must confirm that a second one is meant."""
+    active KIM, the officer must confirm that a second one is meant.
 
+    Where there are too many kecamatan for one select (a province or the whole country, see
+    ``KecamatanQuerySet.too_many_to_list``), the kabupaten/kota is chosen first and the
+    kecamatan select holds only its kecamatan."""
+
+    kabupaten = KabupatenChoiceField(
+        label=_("Kabupaten/kota"),
+        queryset=Kabupaten.objects.select_related("provinsi").order_by("code"),
+        to_field_name="code",
+        empty_label=_("Pilih kabupaten/kota"),
+    )
     kecamatan = forms.ModelChoiceField(
         label=_("Kecamatan"),
         queryset=Kecamatan.objects.select_related("kabupaten").order_by("kabupaten__code", "name"),
@@ -77,7 +92,7 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = KIM
-        fields = ["kecamatan", "desa", "name", "formed_on", *KIM_DETAIL_FIELDS]
+        fields = ["kabupaten", "kecamatan", "desa", "name", "formed_on", *KIM_DETAIL_FIELDS]
         widgets = {
             "formed_on": DateInput(),
             "sk_date": DateInput(),
@@ -103,7 +118,31 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
                 kecamatan__code=kecamatan_code
             ).select_related("kecamatan")
         self.fields["desa"].widget.attrs["data-options-url"] = reverse("villages:desa_options")
+        if Kecamatan.objects.too_many_to_list():
+            self._choose_kabupaten_first(kecamatan_code)
+        else:
+            del self.fields["kabupaten"]
         self.needs_confirmation = False
+
+    def _choose_kabupaten_first(self, kecamatan_code: str | None) -> None:
+        """Offer only the kecamatan of the chosen kabupaten/kota (none before it is chosen);
+        a kecamatan of another one is refused. Kemendagri codes nest: kecamatan 35.07.08 lies
+        in kabupaten 35.07."""
+        kabupaten_code = self._value("kabupaten") or (
+            kecamatan_code.rsplit(".", 1)[0] if kecamatan_code else None
+        )
+        if kabupaten_code and not self.is_bound:
+            self.initial.setdefault("kabupaten", kabupaten_code)
+        field = self.fields["kecamatan"]
+        field.queryset = (
+            field.queryset.filter(kabupaten__code=kabupaten_code)
+            if kabupaten_code
+            else field.queryset.none()
+        )
+        field.widget.attrs["data-options-url"] = reverse("villages:kecamatan_options")
+        field.error_messages["invalid_choice"] = _(
+            "Pilih kecamatan yang ada di kabupaten/kota terpilih."
+        )
 
     def _value(self, name):
         if self.is_bound:

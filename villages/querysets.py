@@ -170,6 +170,12 @@ class DesaQuerySet(models.QuerySet):
 
 
 class KecamatanQuerySet(models.QuerySet):
+    def too_many_to_list(self) -> bool:
+        """Whether there are more kecamatan than a select should offer
+        (``KIM_FILTER_SELECT_MAX``): a province or the whole country. One query."""
+        limit = settings.KIM_FILTER_SELECT_MAX
+        return self.order_by()[: limit + 1].count() > limit
+
     def with_coverage(self, on: datetime.date):
         """Annotate each kecamatan with ``desa_total``, ``desa_covered`` (desa with a KIM active
         on ``on``), ``coverage`` (percent), ``kim_formed`` and ``kim_active`` as of ``on``: one

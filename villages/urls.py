@@ -7,6 +7,11 @@ app_name = "villages"
 urlpatterns = [
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("kecamatan/", views.KecamatanListView.as_view(), name="kecamatan_list"),
+    path(
+        "kecamatan/pilihan/",
+        edit_views.KecamatanOptionsView.as_view(),
+        name="kecamatan_options",
+    ),
     path("kecamatan/<str:code>/", views.KecamatanDetailView.as_view(), name="kecamatan_detail"),
     path("desa/", views.DesaListView.as_view(), name="desa_list"),
     path("desa/tanpa-kim/", views.DesaUncoveredListView.as_view(), name="desa_uncovered"),

@@ -4,9 +4,10 @@ Wajak among the kecamatan without a KIM."""
 import pytest
 from django.utils import timezone
 
-from villages.models import KIM
+from villages.models import KIM, Kabupaten
 
 from ..conftest import user_with_role
+from ..factories import DesaFactory, KabupatenFactory, KecamatanFactory
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -64,3 +65,45 @@ def test_bad_input_shows_messages_next_to_fields(page, live_server, malang):
     assert "antara 3 dan 30" in page.locator('[data-error-for="member_count"]').inner_text()
     assert "Nomor telepon" in page.locator('[data-error-for="chair_phone"]').inner_text()
     assert not KIM.objects.exists()
+
+
+def test_officer_chooses_kabupaten_then_kecamatan_then_desa_at_scale(
+    page, live_server, malang, settings
+):
+    """In a province or national deployment (more kecamatan than a select offers) the form asks
+    for the kabupaten/kota first and loads its kecamatan, then the kecamatan's desa."""
+    settings.KIM_FILTER_SELECT_MAX = 10
+    batu = KabupatenFactory(
+        provinsi=Kabupaten.objects.get(code="35.07").provinsi, code="35.79", name="KOTA BATU"
+    )
+    junrejo = KecamatanFactory(kabupaten=batu, code="35.79.03", name="JUNREJO")
+    DesaFactory(kecamatan=junrejo, code="35.79.03.1001", name="DADAPREJO")
+    officer = user_with_role("petugas-provinsi", "Petugas")
+    officer.set_password(PASSWORD)
+    officer.save()
+    page.goto(f"{live_server.url}/akun/masuk/?next=/kim/baru/")
+    page.fill("#id_username", "petugas-provinsi")
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]:has-text('Masuk')")
+    page.wait_for_url("**/kim/baru/")
+    assert page.locator("#id_kecamatan option").count() == 1  # only "Pilih kecamatan"
+
+    page.select_option("#id_kabupaten", "35.07")
+    page.wait_for_selector("#id_kecamatan[data-loaded='35.07']")
+    assert page.locator("#id_kecamatan option").count() == 34
+    page.select_option("#id_kecamatan", label="Wajak")
+    page.wait_for_selector("#id_desa[data-loaded='35.07.08']")
+    # Another kabupaten empties the desa and offers only its own kecamatan.
+    page.select_option("#id_kabupaten", "35.79")
+    page.wait_for_selector("#id_kecamatan[data-loaded='35.79']")
+    assert page.locator("#id_desa option").count() == 1
+    page.select_option("#id_kecamatan", label="JUNREJO")
+    page.wait_for_selector("#id_desa[data-loaded='35.79.03']")
+    page.select_option("#id_desa", label="DADAPREJO")
+    page.fill("#id_name", "KIM Dadaprejo Berdaya")
+    page.fill("#id_formed_on", timezone.localdate().isoformat())
+    page.fill("#id_member_count", "9")
+    page.click("button:has-text('Simpan')")
+    page.wait_for_url("**/kim/*/")
+    assert "KIM Dadaprejo Berdaya terdaftar" in page.content()
+    assert KIM.objects.get().desa.code == "35.79.03.1001"

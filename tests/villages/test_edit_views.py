@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from villages import services
-from villages.models import KIM, Desa, Kecamatan, KecamatanAssignment
+from villages.models import KIM, Desa, Kabupaten, Kecamatan, KecamatanAssignment
+
+from ..factories import DesaFactory, KabupatenFactory, KecamatanFactory
 
 D = datetime.date
 
@@ -230,3 +232,71 @@ def test_desa_options_endpoint(officer_client, malang, django_assert_max_num_que
     assert officer_client.get(reverse("villages:desa_options"), {"kecamatan": "x"}).json() == {
         "options": []
     }
+
+
+@pytest.fixture
+def two_kabupaten(malang, settings):
+    """Kabupaten Malang and Kota Batu (35.79), more kecamatan than a select offers: the form
+    then asks for the kabupaten/kota first, as in a province or national deployment."""
+    settings.KIM_FILTER_SELECT_MAX = 10
+    batu = KabupatenFactory(
+        provinsi=Kabupaten.objects.get(code="35.07").provinsi, code="35.79", name="KOTA BATU"
+    )
+    junrejo = KecamatanFactory(kabupaten=batu, code="35.79.03", name="JUNREJO")
+    DesaFactory(kecamatan=junrejo, code="35.79.03.1001", name="DADAPREJO")
+    return batu
+
+
+def test_register_form_asks_for_the_kabupaten_first_at_scale(
+    officer_client, user, two_kabupaten, django_assert_max_num_queries
+):
+    url = reverse("villages:kim_create")
+    with django_assert_max_num_queries(8):
+        response = officer_client.get(url)
+    form = response.context["form"]
+    html = response.content.decode()
+    assert list(form.fields)[:3] == ["kabupaten", "kecamatan", "desa"]
+    assert 'id="id_kabupaten"' in html and "KOTA BATU (JAWA TIMUR)" in html
+    # No kecamatan before a kabupaten is chosen: not 34 options on the page.
+    assert list(form.fields["kecamatan"].queryset) == []
+    assert "Wajak" not in html
+
+    # Without JavaScript: choosing the kabupaten and submitting offers its kecamatan.
+    response = officer_client.post(url, {"kabupaten": "35.79"})
+    assert [k.code for k in response.context["form"].fields["kecamatan"].queryset] == ["35.79.03"]
+    assert not KIM.objects.exists()
+
+    # A kecamatan of another kabupaten is refused, next to the field, and nothing is written.
+    response = officer_client.post(url, form_data(kabupaten="35.79"))
+    assert errors_of(response, "kecamatan") == [
+        "Pilih kecamatan yang ada di kabupaten/kota terpilih."
+    ]
+    assert not KIM.objects.exists()
+
+    response = officer_client.post(url, form_data(kabupaten="35.07"))
+    kim = KIM.objects.get()
+    assert response.url == kim.get_absolute_url() and kim.desa.code == "35.07.08.2001"
+
+    # Editing starts from the KIM's own kabupaten and kecamatan.
+    response = officer_client.get(reverse("villages:kim_update", args=[kim.pk]))
+    form = response.context["form"]
+    assert (form["kabupaten"].value(), form["kecamatan"].value()) == ("35.07", "35.07.08")
+    assert len(form.fields["kecamatan"].queryset) == 33
+
+
+def test_kecamatan_options_endpoint(officer_client, two_kabupaten, django_assert_max_num_queries):
+    url = reverse("villages:kecamatan_options")
+    with django_assert_max_num_queries(5):
+        data = officer_client.get(url, {"kabupaten": "35.07"}).json()
+    assert len(data["options"]) == 33
+    assert {"code": "35.07.08", "name": "Wajak"} in data["options"]
+    assert officer_client.get(url, {"kabupaten": "35.79"}).json() == {
+        "options": [{"code": "35.79.03", "name": "JUNREJO"}]
+    }
+    assert officer_client.get(url, {"kabupaten": "x"}).json() == {"options": []}
+
+
+def test_one_kabupaten_has_no_kabupaten_step(officer_client, malang):
+    form = officer_client.get(reverse("villages:kim_create")).context["form"]
+    assert "kabupaten" not in form.fields
+    assert len(form.fields["kecamatan"].queryset) == 33
