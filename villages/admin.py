@@ -19,6 +19,35 @@ from .models import (
 )
 
 
+def area_list_filter(kecamatan: str):
+    """A sidebar filter on the kecamatan reached through ``kecamatan`` (a lookup path), or on
+    its kabupaten/kota where there are too many kecamatan to list (a province or the whole
+    country: 7,277 links would make every page of the list about half a megabyte)."""
+
+    class AreaListFilter(admin.SimpleListFilter):
+        parameter_name = "wilayah"
+        title = _("kecamatan")
+
+        def __init__(self, request, params, model, model_admin):
+            self.by_kabupaten = Kecamatan.objects.too_many_to_list()
+            if self.by_kabupaten:
+                self.title = _("kabupaten/kota")
+            super().__init__(request, params, model, model_admin)
+
+        def lookups(self, request, model_admin):
+            areas = Kabupaten.objects if self.by_kabupaten else Kecamatan.objects
+            return list(areas.order_by("name").values_list("code", "name"))
+
+        def queryset(self, request, queryset):
+            if not self.value():
+                return queryset
+            if self.by_kabupaten:
+                return queryset.filter(**{f"{kecamatan}__kabupaten__code": self.value()})
+            return queryset.filter(**{f"{kecamatan}__code": self.value()})
+
+    return AreaListFilter
+
+
 @admin.register(Provinsi)
 class ProvinsiAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
@@ -46,7 +75,7 @@ class DesaAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "kecamatan"]
     list_select_related = ["kecamatan"]
     search_fields = ["code", "name", "kecamatan__name"]
-    list_filter = ["kind", "kecamatan"]
+    list_filter = ["kind", area_list_filter("kecamatan")]
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -70,7 +99,7 @@ class KIMAdmin(SimpleHistoryAdmin):
         "is_active",
         "is_demo",
         ("voided_at", admin.EmptyFieldListFilter),
-        "desa__kecamatan",
+        area_list_filter("desa__kecamatan"),
     ]
     autocomplete_fields = ["desa"]
     date_hierarchy = "formed_on"
@@ -126,7 +155,7 @@ class KecamatanAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "kecamatan"]
     list_select_related = ["user", "kecamatan"]
     search_fields = ["user__username", "kecamatan__name", "kecamatan__code"]
-    list_filter = ["kecamatan"]
+    list_filter = [area_list_filter("kecamatan")]
     autocomplete_fields = ["kecamatan"]
 
 
@@ -139,7 +168,7 @@ class KIMStatusChangeAdmin(admin.ModelAdmin):
     list_display = ["kim", "effective_on", "level", "is_active", "recorded_by", "recorded_at"]
     list_select_related = ["kim", "recorded_by"]
     search_fields = ["kim__name", "kim__desa__name", "kim__desa__code", "note"]
-    list_filter = ["level", "is_active", "kim__desa__kecamatan"]
+    list_filter = ["level", "is_active", area_list_filter("kim__desa__kecamatan")]
     autocomplete_fields = ["kim"]
     fields = ["kim", "effective_on", "level", "is_active", "note"]
 
