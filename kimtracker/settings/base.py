@@ -205,7 +205,9 @@ KIM_ACTIVITY_STALE_MONTHS = env.int("KIM_ACTIVITY_STALE_MONTHS", default=6)
 # shows this many rows, with a link to all of them.
 KIM_DASHBOARD_MAX_BARS = env.int("KIM_DASHBOARD_MAX_BARS", default=60)
 KIM_DASHBOARD_LIST_LIMIT = env.int("KIM_DASHBOARD_LIST_LIMIT", default=25)
-# Lists filter by kecamatan with a select up to this many kecamatan, else with a code field.
+# Up to this many kecamatan, lists filter and the KIM form choose them in one select; beyond
+# (a province or the country) lists ask for the code, the form and the admin for the
+# kabupaten/kota first (KecamatanQuerySet.too_many_to_list).
 KIM_FILTER_SELECT_MAX = env.int("KIM_FILTER_SELECT_MAX", default=200)
 # Desa per bimtek batch on the follow-up list.
 KIM_BIMTEK_BATCH_SIZE = env.int("KIM_BIMTEK_BATCH_SIZE", default=50)
