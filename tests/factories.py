@@ -69,3 +69,12 @@ class KIMFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, by=None, **kwargs):
         return services.register_kim(by=by, **kwargs)
+
+
+def kota_batu() -> Kabupaten:
+    """Kota Batu (35.79) beside the bundled Kabupaten Malang, with one kecamatan (Junrejo) and
+    one desa (Dadaprejo): a second kabupaten, as in a province or national deployment."""
+    batu = KabupatenFactory(code="35.79", name="KOTA BATU")
+    junrejo = KecamatanFactory(kabupaten=batu, code="35.79.03", name="JUNREJO")
+    DesaFactory(kecamatan=junrejo, code="35.79.03.1001", name="DADAPREJO")
+    return batu

@@ -33,6 +33,7 @@ ACCESS = {
     "villages:desa_list": STAF,
     "villages:desa_uncovered": STAF,
     "villages:desa_options": STAF,
+    "villages:kecamatan_options": STAF,
     "villages:desa_detail": STAF,
     "villages:kim_list": STAF,
     "villages:kim_detail": STAF,

@@ -4,23 +4,28 @@ Wajak among the kecamatan without a KIM."""
 import pytest
 from django.utils import timezone
 
-from villages.models import KIM, Kabupaten
+from villages.models import KIM
 
 from ..conftest import user_with_role
-from ..factories import DesaFactory, KabupatenFactory, KecamatanFactory
+from ..factories import kota_batu
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def test_officer_registers_a_kim_in_wajak(page, live_server, malang):
-    officer = user_with_role("petugas-lapangan", "Petugas")
+def log_in_as_officer(page, live_server, username: str, next_path: str = "") -> None:
+    """A new Petugas ``username`` logs in through the form (then lands on ``next_path``)."""
+    officer = user_with_role(username, "Petugas")
     officer.set_password(PASSWORD)
     officer.save()
-    page.goto(f"{live_server.url}/akun/masuk/")
-    page.fill("#id_username", "petugas-lapangan")
+    page.goto(f"{live_server.url}/akun/masuk/" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form button[type=submit]:has-text('Masuk')")
+
+
+def test_officer_registers_a_kim_in_wajak(page, live_server, malang):
+    log_in_as_officer(page, live_server, "petugas-lapangan")
     page.wait_for_url(f"{live_server.url}/")
 
     without = page.locator("[data-kecamatan-without]")
@@ -48,13 +53,7 @@ def test_officer_registers_a_kim_in_wajak(page, live_server, malang):
 
 
 def test_bad_input_shows_messages_next_to_fields(page, live_server, malang):
-    officer = user_with_role("petugas-meja", "Petugas")
-    officer.set_password(PASSWORD)
-    officer.save()
-    page.goto(f"{live_server.url}/akun/masuk/?next=/kim/baru/%3Fdesa%3D35.07.28.2001")
-    page.fill("#id_username", "petugas-meja")
-    page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]:has-text('Masuk')")
+    log_in_as_officer(page, live_server, "petugas-meja", "/kim/baru/%3Fdesa%3D35.07.28.2001")
     page.wait_for_url("**/kim/baru/**")
     assert page.locator("#id_desa").input_value() == "35.07.28.2001"
     page.fill("#id_name", "KIM Uji")
@@ -73,18 +72,8 @@ def test_officer_chooses_kabupaten_then_kecamatan_then_desa_at_scale(
     """In a province or national deployment (more kecamatan than a select offers) the form asks
     for the kabupaten/kota first and loads its kecamatan, then the kecamatan's desa."""
     settings.KIM_FILTER_SELECT_MAX = 10
-    batu = KabupatenFactory(
-        provinsi=Kabupaten.objects.get(code="35.07").provinsi, code="35.79", name="KOTA BATU"
-    )
-    junrejo = KecamatanFactory(kabupaten=batu, code="35.79.03", name="JUNREJO")
-    DesaFactory(kecamatan=junrejo, code="35.79.03.1001", name="DADAPREJO")
-    officer = user_with_role("petugas-provinsi", "Petugas")
-    officer.set_password(PASSWORD)
-    officer.save()
-    page.goto(f"{live_server.url}/akun/masuk/?next=/kim/baru/")
-    page.fill("#id_username", "petugas-provinsi")
-    page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]:has-text('Masuk')")
+    kota_batu()
+    log_in_as_officer(page, live_server, "petugas-provinsi", "/kim/baru/")
     page.wait_for_url("**/kim/baru/")
     assert page.locator("#id_kecamatan option").count() == 1  # only "Pilih kecamatan"
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from villages import services
-from villages.models import KIM, Desa, Kabupaten, Kecamatan, KecamatanAssignment
+from villages.models import KIM, Desa, Kecamatan, KecamatanAssignment
 
-from ..factories import DesaFactory, KabupatenFactory, KecamatanFactory
+from ..factories import kota_batu
 
 D = datetime.date
 
@@ -239,12 +239,7 @@ def two_kabupaten(malang, settings):
     """Kabupaten Malang and Kota Batu (35.79), more kecamatan than a select offers: the form
     then asks for the kabupaten/kota first, as in a province or national deployment."""
     settings.KIM_FILTER_SELECT_MAX = 10
-    batu = KabupatenFactory(
-        provinsi=Kabupaten.objects.get(code="35.07").provinsi, code="35.79", name="KOTA BATU"
-    )
-    junrejo = KecamatanFactory(kabupaten=batu, code="35.79.03", name="JUNREJO")
-    DesaFactory(kecamatan=junrejo, code="35.79.03.1001", name="DADAPREJO")
-    return batu
+    return kota_batu()
 
 
 def test_register_form_asks_for_the_kabupaten_first_at_scale(
