@@ -112,6 +112,8 @@ class KIMLine:
         return reverse("villages:kim_detail", args=[self.pk])
 
 
+# Kemendagri codes nest (desa 35.07.08.2001 lies in kecamatan 35.07.08, kabupaten 35.07 and
+# provinsi 35), so "within a wilayah" is a prefix of the desa code, whatever the level.
 _DESA_LINE_FIELDS = ("code", "name", "kind", "kecamatan__code", "kecamatan__name")
 
 
@@ -128,15 +130,15 @@ def _desa_lines(rows) -> list[DesaLine]:
     return lines
 
 
-def kim_needing_check(on: datetime.date, *, kecamatan_code: str = "") -> list[KIMLine]:
+def kim_needing_check(on: datetime.date, *, within: str = "") -> list[KIMLine]:
     """KIM active on ``on`` with no recorded activity in the stale period before it ("perlu
-    verifikasi"), longest silence first, with their desa and kecamatan (optionally of one
-    kecamatan). One query."""
+    verifikasi"), longest silence first, with their desa and kecamatan; only those ``within``
+    a wilayah when given (a provinsi, kabupaten or kecamatan code). One query."""
     queryset = KIM.objects.needing_check(on).order_by(
         F("last_activity_on").asc(nulls_first=True), "name"
     )
-    if kecamatan_code:
-        queryset = queryset.filter(desa__kecamatan__code=kecamatan_code)
+    if within:
+        queryset = queryset.filter(desa__code__startswith=f"{within}.")
     rows = queryset.values_list(
         "pk",
         "name",
@@ -147,14 +149,14 @@ def kim_needing_check(on: datetime.date, *, kecamatan_code: str = "") -> list[KI
     return [KIMLine(*kim, desa) for kim, desa in _desa_lines(rows)]
 
 
-def desa_without_active_kim(on: datetime.date, *, kecamatan_code: str = "") -> list[DesaLine]:
-    """Desa with no KIM active on ``on`` (optionally of one kecamatan), by kecamatan and code.
-    One query."""
+def desa_without_active_kim(on: datetime.date, *, within: str = "") -> list[DesaLine]:
+    """Desa with no KIM active on ``on`` (only those ``within`` a wilayah code when given), by
+    kecamatan and code. One query."""
     queryset = (
         Desa.objects.with_coverage(on).filter(is_covered=False).order_by("kecamatan__code", "code")
     )
-    if kecamatan_code:
-        queryset = queryset.filter(kecamatan__code=kecamatan_code)
+    if within:
+        queryset = queryset.filter(code__startswith=f"{within}.")
     return [desa for _rest, desa in _desa_lines(queryset.values_list(*_DESA_LINE_FIELDS))]
 
 

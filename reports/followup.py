@@ -42,15 +42,13 @@ class FollowUp:
         return -(-self.desa_without_kim // self.batch_size) if self.batch_size else 0
 
 
-def build(
-    on: datetime.date, *, kecamatan_code: str | None = None, batch_size: int | None = None
-) -> FollowUp:
-    """The follow-up list as of ``on`` (optionally one kecamatan). Desa are numbered into
-    batches in kecamatan order, so neighbouring desa share a bimtek. Two queries."""
+def build(on: datetime.date, *, within: str = "", batch_size: int | None = None) -> FollowUp:
+    """The follow-up list as of ``on``, optionally only ``within`` a wilayah (a kecamatan,
+    kabupaten or provinsi code). Desa are numbered into batches in kecamatan order, so
+    neighbouring desa share a bimtek. Two queries."""
     batch_size = batch_size or settings.KIM_BIMTEK_BATCH_SIZE
-    kecamatan_code = kecamatan_code or ""
-    kims = coverage.kim_needing_check(on, kecamatan_code=kecamatan_code)
-    desa = coverage.desa_without_active_kim(on, kecamatan_code=kecamatan_code)
+    kims = coverage.kim_needing_check(on, within=within)
+    desa = coverage.desa_without_active_kim(on, within=within)
     groups: dict[str, dict] = defaultdict(lambda: {"kim": [], "desa": []})
     names = {}
     for kim in kims:

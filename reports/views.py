@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from kimtracker import figure_cache
 from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
-from villages.models import Desa, Kecamatan
+from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
 
 from . import bands, coverage, followup
 from .asof import AsOfMixin
@@ -103,11 +103,18 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
     template_name = "reports/followup.html"
 
     def get(self, request, *args, **kwargs):
-        kecamatan = Kecamatan.objects.filter(code=request.GET.get("kecamatan", "")).first()
-        self.follow_up = followup.build(
-            self.as_of, kecamatan_code=kecamatan.code if kecamatan else None
+        # One kabupaten: a select of its kecamatan. A province or the country: a select of
+        # kabupaten/kota, and no list until one is chosen (the whole country's list is tens of
+        # thousands of rows; its XLSX stays available).
+        self.at_scale = Kecamatan.objects.too_many_to_list()
+        self.within = self._chosen_wilayah(request.GET)
+        wants_xlsx = request.GET.get("format") == "xlsx"
+        self.follow_up = (
+            followup.build(self.as_of, within=self.within)
+            if self.within or wants_xlsx or not self.at_scale
+            else None
         )
-        if request.GET.get("format") == "xlsx":
+        if wants_xlsx:
             response = HttpResponse(
                 followup.to_xlsx(self.follow_up),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -118,12 +125,39 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
             return response
         return super().get(request, *args, **kwargs)
 
+    @staticmethod
+    def _chosen_wilayah(params) -> str:
+        """The code of the kecamatan (``kecamatan``) or kabupaten/kota or provinsi
+        (``wilayah``) asked for, when it exists; else "" (everywhere)."""
+        code = params.get("kecamatan", "").strip()
+        if code and Kecamatan.objects.filter(code=code).exists():
+            return code
+        code = params.get("wilayah", "").strip()
+        for model in (Kabupaten, Provinsi, Kecamatan):
+            if code and model.objects.filter(code=code).exists():
+                return code
+        return ""
+
     def get_context_data(self, **kwargs):
+        if self.at_scale:
+            area = {
+                "param": "wilayah",
+                "label": _("Kabupaten/kota"),
+                "empty": _("Pilih kabupaten/kota"),
+                "choices": [
+                    (k.code, f"{k.name} ({k.provinsi.name})")
+                    for k in Kabupaten.objects.select_related("provinsi").order_by("code")
+                ],
+            }
+        else:
+            area = {
+                "param": "kecamatan",
+                "label": _("Kecamatan"),
+                "empty": _("Semua kecamatan"),
+                "choices": Kecamatan.objects.order_by("name").values_list("code", "name"),
+            }
         return super().get_context_data(
-            follow_up=self.follow_up,
-            kecamatan_choices=Kecamatan.objects.order_by("name").values_list("code", "name"),
-            chosen=self.request.GET.get("kecamatan", ""),
-            **kwargs,
+            follow_up=self.follow_up, area=area, chosen=self.within, **kwargs
         )
 
 

@@ -132,9 +132,9 @@ def test_report_lists_agree_with_the_registry(demo, django_assert_num_queries):
     assert desa[0].get_absolute_url() == first.get_absolute_url()
 
     wajak = "35.07.08"
-    in_wajak = coverage.desa_without_active_kim(on, kecamatan_code=wajak)
+    in_wajak = coverage.desa_without_active_kim(on, within=wajak)
     assert in_wajak and in_wajak == [d for d in desa if d.kecamatan.code == wajak]
     code = lines[0].desa.kecamatan.code
-    in_one = coverage.kim_needing_check(on, kecamatan_code=code)
+    in_one = coverage.kim_needing_check(on, within=code)
     assert 0 < len(in_one) < len(lines)
     assert in_one == [k for k in lines if k.desa.kecamatan.code == code]
