@@ -448,6 +448,7 @@ def pages() -> list[tuple[str, str]]:
         ("KIM registration form", reverse("villages:kim_create")),
         ("desa tanpa KIM, CSV", f"{reverse('villages:desa_uncovered')}?_export=csv"),
         ("follow-up list", reverse("reports:followup")),
+        ("follow-up list, Kabupaten Malang", f"{reverse('reports:followup')}?wilayah=35.07"),
         ("monthly report 2025-09", reverse("reports:monthly", args=[REPORT_MONTH])),
         (
             "monthly report 2025-09, XLSX",
