@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
@@ -172,6 +173,12 @@ def test_unreachable_database_gets_503_and_a_bug_gets_500(user, malang, monkeypa
             assert response.status_code == 503, url
             assert response["Retry-After"] == "30"
             assert "Layanan sementara tidak tersedia" in response.content.decode()
+        # In the language the user chose, like every other page.
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = client.get(reverse("dashboard"))
+        assert response.status_code == 503
+        assert "Service temporarily unavailable" in response.content.decode()
+        del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert client.get(reverse("dashboard")).status_code == 200
 
     def bug(*args, **kwargs):
