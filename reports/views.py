@@ -145,7 +145,7 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
                 "label": _("Kabupaten/kota"),
                 "empty": _("Pilih kabupaten/kota"),
                 "choices": [
-                    (k.code, f"{k.name} ({k.provinsi.name})")
+                    (k.code, k.name_with_provinsi)
                     for k in Kabupaten.objects.select_related("provinsi").order_by("code")
                 ],
             }

@@ -49,7 +49,7 @@ def _url_field(name: str) -> forms.URLField:
 
 class KabupatenChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.provinsi.name})"
+        return obj.name_with_provinsi
 
 
 class KIMForm(BootstrapMixin, forms.ModelForm):

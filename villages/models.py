@@ -56,6 +56,12 @@ class Kabupaten(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def name_with_provinsi(self) -> str:
+        """The name with its provinsi, e.g. "KOTA BATU (JAWA TIMUR)": how a choice among every
+        kabupaten/kota of a province or the country names it (select ``provinsi`` with it)."""
+        return f"{self.name} ({self.provinsi.name})"
+
 
 class Kecamatan(models.Model):
     """A district (kecamatan), identified by its Kemendagri code, e.g. ``35.07.08`` (Wajak)."""
