@@ -8,7 +8,6 @@ asked. The per-kecamatan rows of ``Kecamatan.objects.with_coverage`` are the bas
 """
 
 import bisect
-import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,15 +17,12 @@ from django.db.models import Count, F, Window
 from django.urls import reverse
 
 from kimtracker import figure_cache
+from kimtracker.dates import month_end as _month_end
+from kimtracker.figures import coverage_percent
 from villages.choices import DesaKind, KIMLevel
 from villages.models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
 
 from .models import Target
-
-
-def coverage_percent(covered: int, total: int) -> float:
-    """Share of desa covered, in percent with one decimal (0.0 when there is no desa)."""
-    return round(100 * covered / total, 1) if total else 0.0
 
 
 def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
@@ -307,10 +303,6 @@ class MonthlySeries:
     months: list[str]  # "YYYY-MM"
     formed: list[int | None]
     active: list[int | None]
-
-
-def _month_end(year: int, month: int) -> datetime.date:
-    return datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from villages.forms import BootstrapMixin
+from kimtracker.forms import BootstrapMixin
 
 from .models import Target
 

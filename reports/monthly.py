@@ -4,7 +4,6 @@ against the previous month and against December of the previous year. The XLSX, 
 files and the HTML page all render one ``MonthlyReport``; the queries do not grow with the
 number of rows."""
 
-import calendar
 import datetime
 import re
 from collections import defaultdict
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kimtracker.dates import month_end
 from villages.choices import KIMLevel
 from villages.models import KIM, Kabupaten, KIMStatusChange
 
@@ -57,13 +57,9 @@ def parse_month(text: str) -> datetime.date:
     return month
 
 
-def month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
 def report_date(month: datetime.date) -> datetime.date:
     """The as-of date of a month's report: its last day, or today for the running month."""
-    return min(month_end(month), timezone.localdate())
+    return min(month_end(month.year, month.month), timezone.localdate())
 
 
 def available_months() -> list[datetime.date]:

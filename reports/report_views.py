@@ -10,9 +10,10 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from kimtracker import roles
+from kimtracker.asof import AsOfMixin
+from kimtracker.forms import add_service_errors
 
 from . import monthly, opendata, services
-from .asof import AsOfMixin
 from .forms import TargetForm
 from .models import Target
 
@@ -92,9 +93,7 @@ class TargetView(ReportsPermissionMixin, FormView):
                 by=self.request.user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,

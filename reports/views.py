@@ -16,12 +16,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from kimtracker import figure_cache
+from kimtracker.asof import AsOfMixin
 from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
 from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
 
 from . import bands, coverage, followup
-from .asof import AsOfMixin
 
 
 def _with_date(url: str, as_of: datetime.date) -> str:

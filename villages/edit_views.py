@@ -4,7 +4,7 @@ checks the role (and the kecamatan assignment, through the service), hands the f
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -12,22 +12,11 @@ from django.views import View
 from django.views.generic import FormView
 
 from kimtracker import roles
+from kimtracker.forms import add_service_errors
 
 from . import permissions, services
 from .forms import ActivityForm, KIMForm, StatusChangeForm, VoidForm
 from .models import KIM, Desa, Kecamatan
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: by field where it names one the form has."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else NON_FIELD_ERRORS
-            for message in errors:
-                form.add_error(None if target == NON_FIELD_ERRORS else target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 class KIMObjectMixin:

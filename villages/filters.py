@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kimtracker.asof import parse_as_of
+
 from .choices import DesaKind, KIMLevel
 from .models import KIM, Desa, Kecamatan
 
@@ -144,8 +146,6 @@ class KIMFilterSet(SearchFilterSet):
 
     def filter_needing_check(self, queryset, name, value):
         """KIM that need checking on the list's as-of date (see ``needing_check``)."""
-        from reports.asof import parse_as_of
-
         as_of, _errors = parse_as_of(self.request.GET)
         stale = KIM.objects.needing_check(as_of).values("pk")
         return queryset.filter(pk__in=stale) if value == "ya" else queryset.exclude(pk__in=stale)

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kimtracker.forms import BootstrapMixin, DateInput
+
 from .choices import ActivityKind, KIMLevel
 from .models import KIM, Desa, Kabupaten, Kecamatan
 from .services import KIM_DETAIL_FIELDS
@@ -14,29 +16,6 @@ from .validators import normalize_phone
 
 PHONE_FIELDS = ("chair_phone", "secretary_phone", "treasurer_phone")
 URL_FIELDS = ("website", "facebook", "instagram", "youtube")
-
-
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget, so templates render fields with one include."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _url_field(name: str) -> forms.URLField:

@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from .forms import BootstrapMixin
+from kimtracker.forms import BootstrapMixin
+
 from .importing import activity, kim
 from .importing.files import CONTENT_TYPES, ImportRefused, max_bytes, max_rows
 from .importing.plan import Importer

@@ -1,7 +1,6 @@
 """Named reads of the registry. Each screen's read is one method here, so the joins and the
 "as of a date" rules are decided in one tested place (see ``reports.coverage`` for the figures)."""
 
-import calendar
 import datetime
 
 from django.conf import settings
@@ -25,6 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from kimtracker.dates import months_before
+
 
 def _is_current(on: datetime.date) -> bool:
     """Whether ``on`` is today or later: no status change can be dated after today, so the
@@ -47,14 +48,6 @@ def _counted_active_on(on: datetime.date, kim: str):
         .values("is_active")[:1]
     )
     return formed & Q(Coalesce(Subquery(in_force, output_field=BooleanField()), False))
-
-
-def months_before(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` earlier (the month's last day when it is shorter)."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return datetime.date(year, month, min(day.day, last))
 
 
 def _count(queryset, group_by: str):

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_tables2.utils import signature
 
-from reports.coverage import coverage_percent
+from kimtracker.figures import coverage_percent
 
 from .choices import KIMLevel
 from .models import KIM, Desa, Kecamatan

@@ -6,9 +6,11 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+# Named here too: the migrations of the registry's date fields refer to it by this path.
+from kimtracker.dates import validate_not_in_future as validate_not_in_future
 
 kecamatan_code_validator = RegexValidator(
     r"^\d{2}\.\d{2}\.\d{2}$",
@@ -18,16 +20,6 @@ desa_code_validator = RegexValidator(
     r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
     _("Kode desa harus berbentuk NN.NN.NN.NNNN, misalnya 35.07.08.2001."),
 )
-
-
-def validate_not_in_future(value):
-    """A date of something that has already happened (formation, status change)."""
-    if value and value > timezone.localdate():
-        raise ValidationError(
-            _("Tanggal %(date)s belum terjadi; tanggal tidak boleh di masa depan."),
-            code="future_date",
-            params={"date": value.isoformat()},
-        )
 
 
 @deconstructible

@@ -12,9 +12,9 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from kimtracker import roles
+from kimtracker.asof import AsOfMixin
+from kimtracker.figures import coverage_percent
 from kimtracker.roles import ViewPermissionMixin
-from reports.asof import AsOfMixin
-from reports.coverage import coverage_percent
 
 from . import permissions
 from .filters import AuditFilterSet, DesaFilterSet, KecamatanFilterSet, KIMFilterSet

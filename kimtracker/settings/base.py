@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    # The project's shared pieces (template tags); the apps build on it, never the reverse.
+    "kimtracker",
     "villages",
     "reports",
 ]
@@ -66,7 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reports.context_processors.demo_notice",
+                "villages.context_processors.demo_notice",
             ],
         },
     },

@@ -17,13 +17,16 @@ import random
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
-from reports.services import set_target
+from kimtracker.roles import sync_roles
+from villages.choices import ActivityKind, KIMLevel
+from villages.models import KIM, Desa
+from villages.services import record_activities, record_status_change, register_kim
 
-from .choices import ActivityKind, KIMLevel
-from .models import KIM, Desa
-from .services import record_activities, record_status_change, register_kim
+from .services import set_target
 
 SEED = 350700
 DEMO_NOTE = "Data demo (sintetis), bukan data resmi."
@@ -260,11 +263,6 @@ def create_demo_accounts() -> list[tuple[str, str, str | None]]:
     """One account per role, each with a fresh random password (never fixed in code), returned
     as (username, role, password) so the command can print them once. An account that already
     exists keeps its password (None)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from kimtracker.roles import sync_roles
-
     sync_roles()
     User = get_user_model()
     created = []

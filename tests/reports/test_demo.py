@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from reports import coverage
+from reports import demo as demo_module
 from reports.models import Target
-from villages import demo as demo_module
 from villages.models import KIM, Desa, Kecamatan, KIMStatusChange
 
 from ..factories import KIMFactory
@@ -102,7 +102,7 @@ def test_needs_the_wilayah_first(db):
 def test_demo_accounts_one_per_role_with_random_passwords(demo, client):
     from django.contrib.auth import get_user_model
 
-    from villages.demo import create_demo_accounts
+    from reports.demo import create_demo_accounts
 
     users = get_user_model().objects.filter(username__endswith="-demo")
     assert {(u.username, u.groups.get().name) for u in users} == {

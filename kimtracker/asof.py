@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from villages.validators import validate_not_in_future
+from .dates import validate_not_in_future
 
 PARAM = "tanggal"
 

@@ -1,8 +1,8 @@
-"""Template context shared by every page."""
+"""Template context shared by every page (``TEMPLATES`` in the settings)."""
 
 from django.utils.functional import SimpleLazyObject
 
-from villages.models import KIM
+from .models import KIM
 
 
 def demo_notice(request):

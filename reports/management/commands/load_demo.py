@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from villages import demo
+from reports import demo
 from villages.models import KIM
 
 

@@ -1,0 +1,33 @@
+"""Calendar arithmetic and the "not in the future" rule, shared by every layer: the registry's
+fields and reads (``villages``), the "as of" date of every page (``kimtracker.asof``) and the
+figures and reports (``reports``)."""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def month_end(year: int, month: int) -> datetime.date:
+    """The last day of ``month`` of ``year``."""
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, month_end(year, month).day))
+
+
+def validate_not_in_future(value):
+    """A date of something that has already happened (formation, status change), or an "as of"
+    date: today in WIB at the latest."""
+    if value and value > timezone.localdate():
+        raise ValidationError(
+            _("Tanggal %(date)s belum terjadi; tanggal tidak boleh di masa depan."),
+            code="future_date",
+            params={"date": value.isoformat()},
+        )
