@@ -89,7 +89,7 @@ class ImportResult:
     """What an import matched and stored (or, on a dry run, would store).
 
     ``matched`` and ``updated`` are row codes (``updated`` only those whose stored boundary
-    changed, so a repeated import reports none); ``unmatched`` are feature labels;
+    changed, so importing the same file again lists none); ``unmatched`` are feature labels;
     ``ambiguous`` pairs a feature label with the codes its name fits; ``empty`` are codes whose
     geometry vanished when simplified and were left as they were. ``stored_bytes`` is the size
     of the matched geometries as the database stores them (JSON)."""
