@@ -9,17 +9,10 @@ from django.urls import reverse
 from reports import coverage
 from villages import services
 from villages.models import KIM, Desa, Kecamatan, KecamatanAssignment, KIMActivity
-from villages.querysets import months_before
 
 from ..factories import KIMFactory
 
 D = datetime.date
-
-
-def test_months_before():
-    assert months_before(D(2025, 9, 24), 6) == D(2025, 3, 24)
-    assert months_before(D(2025, 8, 31), 6) == D(2025, 2, 28)
-    assert months_before(D(2024, 1, 15), 1) == D(2023, 12, 15)
 
 
 @pytest.fixture
