@@ -1,7 +1,8 @@
 """The monthly report as files: XLSX (``reports.xlsx``), CSV (the per-kecamatan table) and
 PDF (WeasyPrint, from ``templates/reports/monthly_pdf.html``). All three render one
-``monthly.MonthlyReport`` and share the row definitions below, so a figure reads the same in
-every file and on the page.
+``monthly.MonthlyReport`` and read its headline figures (``figures()``) and per-kecamatan rows
+(``kecamatan_rows()``), defined once there, so a figure reads the same in every file and on the
+page.
 
 Texts go through gettext in the language the caller asks for (Bahasa Indonesia by default);
 dates are written "30 Juni 2023" with the project's formats. Numbers stay numbers in the XLSX
@@ -15,19 +16,17 @@ nothing from the network.
 import csv
 import datetime
 import io
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from villages.choices import DesaKind, KIMLevel
 
 from . import coverage, svg, xlsx
-from .monthly import MonthlyReport
+from .monthly import KECAMATAN_COLUMNS, MonthlyReport
 
 DEFAULT_LANGUAGE = "id"
 
@@ -35,98 +34,13 @@ PERCENT_FORMAT = xlsx.PERCENT_FORMAT
 SIGNED_FORMAT = "+#,##0;-#,##0;0"
 SIGNED_PERCENT_FORMAT = "+0.0;-0.0;0.0"
 
-# The headline figures: (attribute of coverage.Summary, label, is a percent).
-FIGURES = [
-    ("kim_formed", gettext_lazy("KIM dibentuk"), False),
-    ("kim_active", gettext_lazy("KIM aktif"), False),
-    ("kim_mandiri", gettext_lazy("KIM Berdaya/Mandiri"), False),
-    ("desa_covered", gettext_lazy("Desa/kelurahan dengan KIM aktif"), False),
-    ("coverage_percent", gettext_lazy("Cakupan desa/kelurahan (%)"), True),
-    ("kecamatan_without_active_kim", gettext_lazy("Kecamatan tanpa KIM aktif"), False),
-]
-
-# The per-kecamatan table: (header, XLSX column width, is a percent). Same columns in the XLSX
-# sheet, the CSV and the PDF.
-KECAMATAN_COLUMNS = [
-    (gettext_lazy("Kode"), 11, False),
-    (gettext_lazy("Kecamatan"), 22, False),
-    (gettext_lazy("Desa/kel."), 10, False),
-    (gettext_lazy("Desa dengan KIM aktif"), 13, False),
-    (gettext_lazy("Cakupan (%)"), 11, True),
-    (gettext_lazy("KIM dibentuk"), 11, False),
-    (gettext_lazy("KIM aktif"), 10, False),
-    (KIMLevel.PEMULA.label, 10, False),
-    (KIMLevel.BERKEMBANG.label, 12, False),
-    (KIMLevel.MANDIRI.label, 16, False),
-    (gettext_lazy("Baru bulan ini"), 11, False),
-]
+# Column widths (characters) of the per-kecamatan sheet, one per ``monthly.KECAMATAN_COLUMNS``.
+XLSX_KECAMATAN_WIDTHS = [11, 22, 10, 13, 11, 11, 10, 10, 12, 16, 11]
 
 
 def filename(report: MonthlyReport, ext: str) -> str:
     """``laporan-kim-2023-06.xlsx``."""
     return f"laporan-kim-{report.label}.{ext}"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One line of the summary: the value and its change against two earlier dates."""
-
-    label: str
-    value: int | float
-    vs_previous_month: int | float
-    vs_previous_december: int | float
-    is_percent: bool = False
-
-
-def figures(report: MonthlyReport) -> list[Figure]:
-    def change(name: str, is_percent: bool) -> dict:
-        return {
-            against: round(report.change(name, against), 1)
-            if is_percent
-            else report.change(name, against)
-            for against in ("previous_month", "previous_december")
-        }
-
-    rows = []
-    for name, label, is_percent in FIGURES:
-        changes = change(name, is_percent)
-        rows.append(
-            Figure(
-                str(label),
-                getattr(report.summary, name),
-                changes["previous_month"],
-                changes["previous_december"],
-                is_percent,
-            )
-        )
-    return rows
-
-
-def kecamatan_header() -> list[str]:
-    return [str(label) for label, _width, _percent in KECAMATAN_COLUMNS]
-
-
-def kecamatan_rows(report: MonthlyReport) -> list[list]:
-    """One row per kecamatan (by code) and a last row of totals, as plain values."""
-    rows = [
-        [
-            line.code,
-            line.name,
-            line.desa_total,
-            line.desa_covered,
-            line.coverage_percent,
-            line.kim_formed,
-            line.kim_active,
-            line.by_level[KIMLevel.PEMULA],
-            line.by_level[KIMLevel.BERKEMBANG],
-            line.by_level[KIMLevel.MANDIRI],
-            line.new_this_month,
-        ]
-        for line in report.kecamatan
-    ]
-    totals = [sum(row[i] for row in rows) for i in range(2, len(KECAMATAN_COLUMNS))]
-    totals[2] = coverage.coverage_percent(totals[1], totals[0])
-    return [*rows, ["", _("Jumlah"), *totals]]
 
 
 def _texts(report: MonthlyReport) -> dict[str, str]:
@@ -172,7 +86,7 @@ def _summary_sheet(book: xlsx.Book, report: MonthlyReport, texts: dict[str, str]
     count, signed = book.format(num_format="#,##0"), book.format(num_format=SIGNED_FORMAT)
     percent = book.format(num_format=PERCENT_FORMAT)
     signed_percent = book.format(num_format=SIGNED_PERCENT_FORMAT)
-    for figure in figures(report):
+    for figure in report.figures():
         row += 1
         value_format, change_format = (
             (percent, signed_percent) if figure.is_percent else (count, signed)
@@ -226,12 +140,12 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
         book = xlsx.Book(title=f"{texts['title']} {report.area_name} {texts['month']}")
         _summary_sheet(book, report, texts)
 
-        *lines, total = kecamatan_rows(report)
-        percent_column = next(i for i, c in enumerate(KECAMATAN_COLUMNS) if c[2])
+        *lines, total = report.kecamatan_rows()
+        percent_column = next(i for i, c in enumerate(KECAMATAN_COLUMNS) if c[1])
         sheet, count = book.table(
             _("Per kecamatan"),
-            kecamatan_header(),
-            [width for _label, width, _percent in KECAMATAN_COLUMNS],
+            report.kecamatan_header(),
+            XLSX_KECAMATAN_WIDTHS,
             lines,
             freeze_columns=2,
             column_formats={percent_column: book.format(num_format=PERCENT_FORMAT)},
@@ -322,8 +236,8 @@ def to_csv(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
     with translation.override(language):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(kecamatan_header())
-        writer.writerows(kecamatan_rows(report))
+        writer.writerow(report.kecamatan_header())
+        writer.writerows(report.kecamatan_rows())
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -367,7 +281,7 @@ def _cells(row: list) -> list[dict]:
     """A row of the per-kecamatan table as text for the PDF, numbers marked for alignment."""
     return [
         {
-            "text": _number(value, 1 if KECAMATAN_COLUMNS[i][2] else None)
+            "text": _number(value, 1 if KECAMATAN_COLUMNS[i][1] else None)
             if isinstance(value, int | float)
             else value,
             "numeric": isinstance(value, int | float),
@@ -386,7 +300,7 @@ def progress_series(report: MonthlyReport) -> coverage.MonthlySeries:
 def pdf_context(report: MonthlyReport) -> dict:
     """What ``reports/monthly_pdf.html`` shows, formatted in the active language."""
     texts = _texts(report)
-    rows = kecamatan_rows(report)
+    rows = report.kecamatan_rows()
     return {
         "report": report,
         "texts": texts,
@@ -402,9 +316,9 @@ def pdf_context(report: MonthlyReport) -> dict:
                     figure.vs_previous_december, 1 if figure.is_percent else None
                 ),
             }
-            for figure in figures(report)
+            for figure in report.figures()
         ],
-        "kecamatan_header": kecamatan_header(),
+        "kecamatan_header": report.kecamatan_header(),
         "kecamatan_widths": PDF_KECAMATAN_WIDTHS,
         "kecamatan_rows": [_cells(row) for row in rows[:-1]],
         "kecamatan_total": _cells(rows[-1]),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kimtracker.dates import month_end
+from kimtracker.figures import coverage_percent
 from villages.choices import KIMLevel
 from villages.models import KIM, Kabupaten, KIMStatusChange
 
@@ -107,14 +108,44 @@ EVENT_LABELS = {
 }
 
 
-SUMMARY_FIGURES = [
-    ("kim_formed", gettext_lazy("KIM dibentuk")),
-    ("kim_active", gettext_lazy("KIM aktif")),
-    ("kim_mandiri", gettext_lazy("KIM Berdaya/Mandiri")),
-    ("desa_covered", gettext_lazy("Desa/kelurahan dengan KIM aktif")),
-    ("coverage_percent", gettext_lazy("Cakupan desa (%)")),
-    ("kecamatan_without_active_kim", gettext_lazy("Kecamatan tanpa KIM aktif")),
+# The headline figures, in the order the page and every file (``reports.exports``) show them:
+# (attribute of ``coverage.Summary``, label, is a percent).
+FIGURES = [
+    ("kim_formed", gettext_lazy("KIM dibentuk"), False),
+    ("kim_active", gettext_lazy("KIM aktif"), False),
+    ("kim_mandiri", gettext_lazy("KIM Berdaya/Mandiri"), False),
+    ("desa_covered", gettext_lazy("Desa/kelurahan dengan KIM aktif"), False),
+    ("coverage_percent", gettext_lazy("Cakupan desa/kelurahan (%)"), True),
+    ("kecamatan_without_active_kim", gettext_lazy("Kecamatan tanpa KIM aktif"), False),
 ]
+
+# The per-kecamatan table, one row per kecamatan and a last row of totals: (header, is a
+# percent). The same columns on the page and in the XLSX sheet, the CSV and the PDF.
+KECAMATAN_COLUMNS = [
+    (gettext_lazy("Kode"), False),
+    (gettext_lazy("Kecamatan"), False),
+    (gettext_lazy("Desa/kel."), False),
+    (gettext_lazy("Desa dengan KIM aktif"), False),
+    (gettext_lazy("Cakupan (%)"), True),
+    (gettext_lazy("KIM dibentuk"), False),
+    (gettext_lazy("KIM aktif"), False),
+    (KIMLevel.PEMULA.label, False),
+    (KIMLevel.BERKEMBANG.label, False),
+    (KIMLevel.MANDIRI.label, False),
+    (gettext_lazy("Baru bulan ini"), False),
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure: its value and its change against two earlier dates."""
+
+    key: str
+    label: str
+    value: int | float
+    vs_previous_month: int | float
+    vs_previous_december: int | float
+    is_percent: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,21 +174,52 @@ class MonthlyReport:
         difference = getattr(self.summary, figure) - getattr(getattr(self, against), figure)
         return round(difference, 1) if isinstance(difference, float) else difference
 
-    def summary_rows(self) -> list[tuple[str, str, float, float, float]]:
-        """(key, label, value, change vs previous month, change vs previous December) for each
-        headline figure, in the order every format shows them."""
-        rows = []
-        for key, label in SUMMARY_FIGURES:
-            rows.append(
-                (
-                    key,
-                    str(label),
-                    getattr(self.summary, key),
-                    self.change(key, "previous_month"),
-                    self.change(key, "previous_december"),
-                )
+    def figures(self) -> list[Figure]:
+        """The headline figures (``FIGURES``) with their changes, in the active language."""
+        return [
+            Figure(
+                key=key,
+                label=str(label),
+                value=getattr(self.summary, key),
+                vs_previous_month=self.change(key, "previous_month"),
+                vs_previous_december=self.change(key, "previous_december"),
+                is_percent=is_percent,
             )
-        return rows
+            for key, label, is_percent in FIGURES
+        ]
+
+    @staticmethod
+    def kecamatan_header() -> list[str]:
+        """The headers of ``KECAMATAN_COLUMNS``, in the active language."""
+        return [str(label) for label, _is_percent in KECAMATAN_COLUMNS]
+
+    def kecamatan_rows(self) -> list[list]:
+        """One row per kecamatan (by code) and a last row of totals, as plain values in the
+        columns of ``KECAMATAN_COLUMNS``."""
+        rows = [
+            [
+                line.code,
+                line.name,
+                line.desa_total,
+                line.desa_covered,
+                line.coverage_percent,
+                line.kim_formed,
+                line.kim_active,
+                line.by_level[KIMLevel.PEMULA],
+                line.by_level[KIMLevel.BERKEMBANG],
+                line.by_level[KIMLevel.MANDIRI],
+                line.new_this_month,
+            ]
+            for line in self.kecamatan
+        ]
+        totals = [sum(row[i] for row in rows) for i in range(2, len(KECAMATAN_COLUMNS))]
+        totals[2] = coverage_percent(totals[1], totals[0])
+        return [*rows, ["", _("Jumlah"), *totals]]
+
+    def kecamatan_cells(self) -> list[list[tuple]]:
+        """``kecamatan_rows`` with each value as (value, is a percent), for the page."""
+        percent = [is_percent for _label, is_percent in KECAMATAN_COLUMNS]
+        return [list(zip(row, percent, strict=True)) for row in self.kecamatan_rows()]
 
     @property
     def target_reached(self) -> int | None:

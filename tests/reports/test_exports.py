@@ -5,10 +5,12 @@ data, one PDF rendering in all (WeasyPrint takes a second or two)."""
 import csv
 import datetime
 import io
+import re
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -337,3 +339,28 @@ def test_xlsx_writes_what_officers_typed_as_text(user, malang):
     names = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ['=HYPERLINK("http://x.test","klik")']
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_page_and_every_file_show_the_same_figures_and_columns(demo, client, manajer):
+    """One definition each (``monthly.FIGURES``, ``monthly.KECAMATAN_COLUMNS``): the page, the
+    XLSX, the PDF and the CSV label and order them alike."""
+    report = report_of("2023-06")
+    labels = [figure.label for figure in report.figures()]
+    assert "Cakupan desa/kelurahan (%)" in labels
+    client.force_login(manajer)
+    html = client.get(reverse("reports:monthly", args=["2023-06"])).content.decode()
+    page_labels = re.findall(r'<tr data-figure="[a-z_]+"><td>([^<]+)</td>', html)
+    assert page_labels == labels
+    sheet_labels = list(summary_values(workbook_of(report)["Ringkasan"]))
+    first = sheet_labels.index("Angka") + 1  # the header row of the figures
+    assert sheet_labels[first : first + len(labels)] == labels
+    assert [f["label"] for f in exports.pdf_context(report)["figures"]] == labels
+
+    header = report.kecamatan_header()
+    per_kecamatan = html[html.index("data-per-kecamatan") :]
+    assert re.findall(r"<th[^>]*>([^<]+)</th>", per_kecamatan)[: len(header)] == header
+    assert csv_rows(exports.to_csv(report))[0] == header
+    book = workbook_of(report)
+    assert [c.value for c in next(book["Per kecamatan"].iter_rows(max_row=1))] == header
+    assert exports.pdf_context(report)["kecamatan_header"] == header
+    assert len(exports.XLSX_KECAMATAN_WIDTHS) == len(exports.PDF_KECAMATAN_WIDTHS) == len(header)
