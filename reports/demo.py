@@ -98,7 +98,7 @@ def plan(desa_list: list[Desa], rng: random.Random) -> list[PlannedKIM]:
 @transaction.atomic
 def build(*, by=None, seed: int = SEED) -> list[KIM]:
     """Create the demo KIM and their timelines; the caller has checked the database is ready."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (a seeded, repeatable demo, not a secret)
     desa_list = list(Desa.objects.filter(code__startswith="35.07.").select_related("kecamatan"))
     if len(desa_list) != 390:
         raise ValueError("load_wilayah must load Kabupaten Malang (390 desa) first")

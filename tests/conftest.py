@@ -9,6 +9,7 @@ from django.utils import translation
 from kimtracker.roles import MANAJER, PETUGAS, STAF, sync_roles
 
 from .factories import UserFactory
+from .snapshot import TableSnapshot
 
 
 @pytest.fixture(autouse=True)
@@ -43,16 +44,44 @@ def manajer(db):
     return user_with_role("manajer", MANAJER)
 
 
-@pytest.fixture
-def malang(db):
-    """The bundled wilayah of Kabupaten Malang: 33 kecamatan, 390 desa."""
+def _load_wilayah():
     call_command("load_wilayah", stdout=io.StringIO())
 
 
-@pytest.fixture
-def demo(malang):
-    """The synthetic KIM history of `load_demo` over the real wilayah."""
+def _load_demo():
     call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def malang_snapshot(django_db_setup, django_db_blocker) -> list[TableSnapshot]:
+    """What `load_wilayah` writes, run once per test session (see tests/snapshot.py)."""
+    with django_db_blocker.unblock():
+        return TableSnapshot.capture(_load_wilayah)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker) -> list[TableSnapshot]:
+    """What `load_wilayah` then `load_demo` write, run once per test session. Captured
+    together: on PostgreSQL ids drawn in one capture are not those of another."""
+    with django_db_blocker.unblock():
+        return TableSnapshot.capture(_load_wilayah, _load_demo)
+
+
+@pytest.fixture
+def malang(request, db, malang_snapshot):
+    """The bundled wilayah of Kabupaten Malang: 33 kecamatan, 390 desa, as `load_wilayah`
+    writes them (restored from the session's snapshot)."""
+    if "demo" not in request.fixturenames:
+        for snapshot in malang_snapshot:
+            snapshot.restore()
+
+
+@pytest.fixture
+def demo(malang, demo_snapshot):
+    """The wilayah and the synthetic KIM history of `load_demo`, restored from the session's
+    snapshot (`tests/villages/test_demo.py` runs the command itself)."""
+    for snapshot in demo_snapshot:
+        snapshot.restore()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ def test_login_page_is_indonesian_and_logs_in(client, user):
     good = client.post(
         reverse("login"), {"username": user.username, "password": "rahasia-kuat-123"}
     )
-    assert good.status_code == 302 and good.url == reverse("dashboard")
+    assert good.status_code == 302
+    assert good.url == reverse("dashboard")
     assert client.get(reverse("dashboard")).status_code == 200
     out = client.post(reverse("logout"))
     assert out.status_code == 302

@@ -47,7 +47,8 @@ def test_registration_during_a_write_failure(user, malang, broken_writes):
             "member_count": "10",
         },
     )
-    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert "tidak ada data yang tersimpan sebagian" in response.content.decode()
     # The KIM row written before the failure was rolled back with it.
     assert not KIM.objects.exists()
@@ -148,7 +149,8 @@ def test_registration_on_a_read_only_database(user, malang, read_only_database):
         },
     )
     # SQLite says OperationalError, PostgreSQL SQLSTATE 25006: both are an unavailable database.
-    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert "Layanan sementara tidak tersedia" in response.content.decode()
     assert "tidak ada data yang tersimpan sebagian" in response.content.decode()
     assert not KIM.objects.exists()
@@ -186,7 +188,8 @@ def test_unreachable_database_gets_503_and_a_bug_gets_500(user, malang, monkeypa
 
     monkeypatch.setattr("reports.views.coverage.summary", bug)
     response = client.get(reverse("dashboard"))
-    assert response.status_code == 500 and "Retry-After" not in response
+    assert response.status_code == 500
+    assert "Retry-After" not in response
     assert "Terjadi kesalahan pada server" in response.content.decode()
 
 
@@ -380,7 +383,8 @@ def test_pg_dump_and_pg_restore_give_the_same_figures_for_every_month(tmp_path):
         before = json.loads(
             original.manage("shell", "-c", FIGURES_OF_EVERY_MONTH).stdout.splitlines()[-1]
         )
-        assert len(before) > 100 and before[-1][1] == 250
+        assert len(before) > 100
+        assert before[-1][1] == 250
         dump = tmp_path / "kimtracker.dump"
         connection_args = ["--host", original.params["host"], "--port", original.params["port"]]
         if original.params["user"]:

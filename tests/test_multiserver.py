@@ -247,7 +247,8 @@ def test_two_app_servers_share_sessions_and_data(servers):
     assert html.escape(desa_name) in detail_a.text
     assert MANAGER in detail_a.text  # who registered it, from the history
     list_a = browser.get(a, reverse("villages:kim_list"))
-    assert list_a.status == 200 and "KIM Dua Server" in list_a.text
+    assert list_a.status == 200
+    assert "KIM Dua Server" in list_a.text
 
     dashboard_a = browser.get(a, reverse("dashboard") + AS_OF)
     dashboard_b = browser.get(b, reverse("dashboard") + AS_OF)
@@ -256,7 +257,8 @@ def test_two_app_servers_share_sessions_and_data(servers):
     assert cards == figure_cards(dashboard_b)
     assert (cards["kim-formed"], cards["kim-active"], cards["desa-covered"]) == ("1", "1", "1")
     charts = json_scripts(dashboard_a)
-    assert charts and charts == json_scripts(dashboard_b)
+    assert charts
+    assert charts == json_scripts(dashboard_b)
     open_data = reverse("reports:open_data", args=["json"]) + AS_OF
     open_data_a, open_data_b = browser.get(a, open_data), browser.get(b, open_data)
     assert open_data_a.status == open_data_b.status == 200

@@ -38,7 +38,8 @@ class Entry:
 
 def _unquote(text: str) -> str:
     text = text.strip()
-    assert text.startswith('"') and text.endswith('"'), text
+    assert text.startswith('"'), text
+    assert text.endswith('"'), text
     return re.sub(r"\\(.)", lambda m: ESCAPES[m.group(1)], text[1:-1])
 
 
@@ -144,7 +145,8 @@ def test_compiled_catalogue_matches_the_po():
 @pytest.mark.usefixtures("malang")
 def test_dashboard_in_english_after_the_switch(staff_client):
     page = staff_client.get(reverse("dashboard")).content.decode()
-    assert 'lang="id"' in page and "Dasbor cakupan KIM" in page
+    assert 'lang="id"' in page
+    assert "Dasbor cakupan KIM" in page
 
     switched = staff_client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert switched.status_code == 302
@@ -178,4 +180,5 @@ def test_login_page_indonesian_for_anonymous_then_english(client):
     page = client.get(reverse("login")).content.decode()
     assert 'lang="en"' in page
     assert "Log in to KIM Tracker" in page
-    assert "Username" in page and "Password" in page
+    assert "Username" in page
+    assert "Password" in page

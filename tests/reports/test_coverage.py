@@ -107,7 +107,8 @@ def test_report_lists_agree_with_the_registry(demo, django_assert_num_queries):
         .for_table()
         .order_by(F("last_activity_on").asc(nulls_first=True), "name")
     )
-    assert lines and [
+    assert lines
+    assert [
         (k.pk, k.name, k.formed_on, k.last_activity_on, k.desa.code, k.desa.kecamatan.name)
         for k in lines
     ] == [
@@ -133,7 +134,8 @@ def test_report_lists_agree_with_the_registry(demo, django_assert_num_queries):
 
     wajak = "35.07.08"
     in_wajak = coverage.desa_without_active_kim(on, within=wajak)
-    assert in_wajak and in_wajak == [d for d in desa if d.kecamatan.code == wajak]
+    assert in_wajak
+    assert in_wajak == [d for d in desa if d.kecamatan.code == wajak]
     code = lines[0].desa.kecamatan.code
     in_one = coverage.kim_needing_check(on, within=code)
     assert 0 < len(in_one) < len(lines)

@@ -70,7 +70,8 @@ def test_xlsx_of_june_2023(demo):
     assert sheet["A2"].value == "Laporan bulanan KIM"
     assert sheet["A3"].value == "Juni 2023"
     assert sheet["A4"].value == "Keadaan per 30 Juni 2023"
-    assert sheet["A5"].value.startswith("Dibuat ") and sheet["A5"].value.endswith(" WIB")
+    assert sheet["A5"].value.startswith("Dibuat ")
+    assert sheet["A5"].value.endswith(" WIB")
     assert sheet.freeze_panes == "A8"
     values = summary_values(sheet)
     assert values["KIM dibentuk"] == (215, 215 - before.kim_formed, 215 - december.kim_formed)
@@ -108,7 +109,8 @@ def test_xlsx_of_june_2023(demo):
         "Baru bulan ini",
     )
     lines, total = rows[1:-1], rows[-1]
-    assert len(lines) == 33 and total[1] == "Jumlah"
+    assert len(lines) == 33
+    assert total[1] == "Jumlah"
     for column in (2, 3, 5, 6, 7, 8, 9, 10):
         assert all(isinstance(line[column], int) for line in lines)
         assert sum(line[column] for line in lines) == total[column]
@@ -155,7 +157,8 @@ def test_csv_of_june_2023(demo):
     assert content.startswith(b"\xef\xbb\xbf")
     rows = csv_rows(content)
     assert len(rows) == 1 + 33 + 1
-    assert rows[0][:3] == ["Kode", "Kecamatan", "Desa/kel."] and len(rows[0]) == 11
+    assert rows[0][:3] == ["Kode", "Kecamatan", "Desa/kel."]
+    assert len(rows[0]) == 11
     expected = coverage.summary(report.as_of)
     total = rows[-1]
     assert total[1] == "Jumlah"
@@ -318,7 +321,7 @@ def test_xlsx_writes_what_officers_typed_as_text(user, malang):
     new = list(book["KIM baru"].iter_rows(min_row=2, values_only=True))
     assert new == [
         (
-            datetime.datetime(2024, 1, 10),
+            datetime.datetime(2024, 1, 10),  # noqa: DTZ001 (a spreadsheet cell has no zone)
             '=HYPERLINK("http://x.test","klik")',
             desa.name,
             desa.code,

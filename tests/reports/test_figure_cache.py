@@ -54,10 +54,8 @@ def shared_cache(settings):
 
 
 @pytest.fixture
-def world(transactional_db):
+def world(transactional_db, demo):
     """Kabupaten Malang with its demo history, and a Petugas and a Manajer, committed."""
-    call_command("load_wilayah", stdout=io.StringIO())
-    call_command("load_demo", stdout=io.StringIO())
     return {
         "petugas": user_with_role("petugas-cache", "Petugas"),
         "manajer": user_with_role("manajer-cache", "Manajer"),

@@ -21,7 +21,9 @@ def test_follow_up_list_groups_and_batches(demo, settings):
     assert f.desa_without_kim == s.desa_total - s.desa_covered
     assert f.batches == -(-f.desa_without_kim // 50)
     batches = [batch for group in f.kecamatan for batch, _d in group.desa_without_kim]
-    assert batches == sorted(batches) and batches[0] == 1 and batches[-1] == f.batches
+    assert batches == sorted(batches)
+    assert batches[0] == 1
+    assert batches[-1] == f.batches
     assert max(batches.count(b) for b in set(batches)) == 50
     wajak = followup.build(on, within="35.07.08")
     assert [g.name for g in wajak.kecamatan] == ["Wajak"]
@@ -31,7 +33,8 @@ def test_follow_up_page_print_and_xlsx(staff_client, demo, django_assert_max_num
     with django_assert_max_num_queries(9):
         response = staff_client.get(reverse("reports:followup"), {"tanggal": "2023-06-25"})
     html = response.content.decode()
-    assert 'data-kecamatan="35.07.08"' in html and "175 desa/kelurahan tanpa KIM aktif" in html
+    assert 'data-kecamatan="35.07.08"' in html
+    assert "175 desa/kelurahan tanpa KIM aktif" in html
     assert "d-print-none" in html
     response = staff_client.get(
         reverse("reports:followup"),
@@ -39,7 +42,8 @@ def test_follow_up_page_print_and_xlsx(staff_client, demo, django_assert_max_num
     )
     book = load_workbook(io.BytesIO(response.content))
     desa_rows = list(book["Desa tanpa KIM aktif"].iter_rows(min_row=2, values_only=True))
-    assert len(desa_rows) == 13 and {r[1] for r in desa_rows} == {"Wajak"}
+    assert len(desa_rows) == 13
+    assert {r[1] for r in desa_rows} == {"Wajak"}
     assert book["Desa tanpa KIM aktif"].freeze_panes == "A2"
 
 
@@ -65,20 +69,25 @@ def test_follow_up_at_scale_asks_for_a_kabupaten_first(
     on = {"tanggal": "2024-06-30"}
     with django_assert_max_num_queries(10):
         html = staff_client.get(url, on).content.decode()
-    assert "data-followup-choose" in html and "data-kecamatan=" not in html
-    assert 'name="wilayah"' in html and "KOTA BATU (JAWA TIMUR)" in html
+    assert "data-followup-choose" in html
+    assert "data-kecamatan=" not in html
+    assert 'name="wilayah"' in html
+    assert "KOTA BATU (JAWA TIMUR)" in html
 
     with django_assert_max_num_queries(12):
         html = staff_client.get(url, {**on, "wilayah": "35.79"}).content.decode()
-    assert 'data-kecamatan="35.79.03"' in html and 'data-kecamatan="35.07.08"' not in html
+    assert 'data-kecamatan="35.79.03"' in html
+    assert 'data-kecamatan="35.07.08"' not in html
     assert "KIM Dadaprejo" in html  # formed 2020, never an activity: to check
 
     html = staff_client.get(url, {**on, "wilayah": "35.07"}).content.decode()
     expected = followup.build(datetime.date(2024, 6, 30), within="35.07")
     assert f"{expected.kim_to_check} KIM perlu verifikasi" in html
-    assert 'data-kecamatan="35.07.08"' in html and 'data-kecamatan="35.79.03"' not in html
+    assert 'data-kecamatan="35.07.08"' in html
+    assert 'data-kecamatan="35.79.03"' not in html
 
     response = staff_client.get(url, {**on, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content))["KIM perlu verifikasi"]
     kecamatan = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert "JUNREJO" in kecamatan and len(kecamatan) > 1
+    assert "JUNREJO" in kecamatan
+    assert len(kecamatan) > 1

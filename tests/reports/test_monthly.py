@@ -91,7 +91,8 @@ def test_bad_months_get_a_clear_message(manager_client, demo, month, message):
 def test_report_page_and_index(manager_client, demo, django_assert_max_num_queries):
     with django_assert_max_num_queries(25):
         html = manager_client.get(reverse("reports:monthly", args=["2023-06"])).content.decode()
-    assert 'data-figure="kim_formed"' in html and "Laporan bulanan KIM Juni 2023" in html
+    assert 'data-figure="kim_formed"' in html
+    assert "Laporan bulanan KIM Juni 2023" in html
     assert "Wajak (13 desa)" in html
     index = manager_client.get(reverse("reports:index")).content.decode()
     assert reverse("reports:monthly", args=["2023-06"]) in index
@@ -178,7 +179,8 @@ def test_open_data_has_no_personal_data(manager_client, demo):
         reverse("reports:open_data", args=["csv"]), {"tanggal": "2025-09-24"}
     )
     rows = csv_rows(response)
-    assert len(rows) == 250 and sum(r["aktif"] == "ya" for r in rows) == 75
+    assert len(rows) == 250
+    assert sum(r["aktif"] == "ya" for r in rows) == 75
     assert "Rahasia" not in response.content.decode()
     data = json.loads(
         manager_client.get(

@@ -38,7 +38,8 @@ def test_needing_check_at_chosen_dates(kim, user, settings):
     services.record_activity(
         kim=kim, occurred_on=D(2024, 3, 1), kind="diseminasi", description="Liputan", by=user
     )
-    assert flagged(D(2024, 2, 1)) and not flagged(D(2024, 3, 1))
+    assert flagged(D(2024, 2, 1))
+    assert not flagged(D(2024, 3, 1))
     # An inactive KIM is not "needing check": it is already known to be inactive.
     services.record_status_change(kim=kim, effective_on=D(2024, 10, 1), by=user, is_active=False)
     assert not flagged(D(2024, 12, 1))
@@ -134,9 +135,11 @@ def test_activity_form_and_kim_page(officer_client, user, malang):
     )
     assert response.status_code == 302
     activity = KIMActivity.objects.get()
-    assert activity.link == "https://youtube.com/watch?v=x" and activity.recorded_by == user
+    assert activity.link == "https://youtube.com/watch?v=x"
+    assert activity.recorded_by == user
     html = officer_client.get(kim.get_absolute_url()).content.decode()
-    assert "Liputan posyandu" in html and "data-activities" in html
+    assert "Liputan posyandu" in html
+    assert "data-activities" in html
 
 
 def test_dashboard_and_list_show_kim_needing_check(

@@ -151,7 +151,8 @@ def test_xlsx_reads_real_dates(user, desa, kim):
     )
     content = xlsx_bytes(
         [
-            [desa.code, "KIM MAJU", datetime.datetime(2023, 6, 15), "jejaring", "Baru", None],
+            # A spreadsheet cell holds a naive date-time.
+            [desa.code, "KIM MAJU", datetime.datetime(2023, 6, 15), "jejaring", "Baru", None],  # noqa: DTZ001
             [desa.code, "KIM Maju", D(2023, 1, 10), "Diseminasi", "Lama", None],
         ]
     )
@@ -411,8 +412,10 @@ def test_template_download(officer_client, file_format):
 def test_upload_preview_confirm(officer_client, user, desa, kim):
     page = officer_client.get(reverse("villages:activity_import")).content.decode()
     assert "Impor kegiatan KIM dari berkas" in page
-    assert "/kim/kegiatan/impor/templat.xlsx" in page and "/kim/kegiatan/impor/templat.csv" in page
-    assert "<code>jenis_kegiatan</code>" in page and "/kim/impor/" not in page
+    assert "/kim/kegiatan/impor/templat.xlsx" in page
+    assert "/kim/kegiatan/impor/templat.csv" in page
+    assert "<code>jenis_kegiatan</code>" in page
+    assert "/kim/impor/" not in page
 
     content = xlsx_bytes(
         [
@@ -432,7 +435,8 @@ def test_upload_preview_confirm(officer_client, user, desa, kim):
     assert "Pratinjau impor kegiatan KIM" in html
     assert 'data-import-row="2" data-action="create"' in html
     assert "2023-06-16 · Pelatihan/bimtek · Bimtek" in html
-    assert 'data-count="update"' not in html and "table-danger" not in html
+    assert 'data-count="update"' not in html
+    assert "table-danger" not in html
     assert 'action="/kim/kegiatan/impor/konfirmasi/"' in html
     assert not KIMActivity.objects.exists()
 
@@ -466,7 +470,8 @@ def test_preview_shows_errors_without_a_confirm_button(officer_client, desa, kim
     html = response.content.decode()
     assert 'class="table-danger" data-import-row="3" data-action="error"' in html
     assert '<li data-error-column="nama_kim">' in html
-    assert "data-import-confirm" not in html and "data-import-refused" in html
+    assert "data-import-confirm" not in html
+    assert "data-import-refused" in html
     assert ACTIVITY_IMPORT.session_key not in officer_client.session
 
 
@@ -520,12 +525,13 @@ def test_any_bytes_are_read_or_refused(user, kim, content, extension):
     try:
         rows = activity.read_file(content, filename="acak" + extension)
     except ImportRefused as exc:
-        assert exc.message and exc.plan is None
+        assert exc.message  # noqa: PT017 (refusing is an allowed outcome)
+        assert exc.plan is None  # noqa: PT017
         return
     try:
         counts = activity.run(rows, by=user, filename="acak" + extension)
     except ImportRefused as exc:
-        assert exc.plan.has_errors
+        assert exc.plan.has_errors  # noqa: PT017 (refusing is an allowed outcome)
         counts = ImportCounts(0, 0, 0)
     assert KIMActivity.objects.count() == counts.created
     KIMActivity.objects.all().delete()
@@ -563,7 +569,7 @@ def test_any_cells_are_planned_or_refused(user, desa, kim, headers, cells, use_k
     try:
         source_rows = activity.read_file(content, filename=filename)
     except ImportRefused as exc:
-        assert exc.message
+        assert exc.message  # noqa: PT017 (refusing is an allowed outcome)
         return
     plan = activity.plan(source_rows, by=user)
     assert len(plan.outcomes) == len(source_rows)

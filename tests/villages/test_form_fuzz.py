@@ -68,7 +68,8 @@ def test_register_form_never_fails_or_writes_refused_input(officer_client, malan
         assert (KIM.objects.count(), KIMStatusChange.objects.count()) == before
     else:
         kim = KIM.objects.latest("pk")
-        assert kim.name == data["name"].strip() and kim.status_changes.count() == 1
+        assert kim.name == data["name"].strip()
+        assert kim.status_changes.count() == 1
         KIM.objects.filter(pk=kim.pk).delete()
 
 

@@ -331,7 +331,8 @@ def cell_date(value) -> datetime.date:
     if isinstance(value, str):
         for date_format in DATE_FORMATS:
             try:
-                return datetime.datetime.strptime(text, date_format).date()
+                # Only the date is kept: no time, so no time zone.
+                return datetime.datetime.strptime(text, date_format).date()  # noqa: DTZ007
             except ValueError:
                 continue
     raise ValidationError(
