@@ -1,13 +1,14 @@
 """Admin for the registry. KIM and status changes are written through the services, so the
 admin keeps the same rules and the same timeline as the rest of the application."""
 
-from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .fields import KIM_DETAIL_FIELDS
+from .forms import StatusChangeForm
 from .models import (
     KIM,
     Desa,
@@ -122,32 +123,13 @@ class KIMAdmin(SimpleHistoryAdmin):
         return obj.desa.kecamatan
 
     def save_model(self, request, obj, form, change):
-        details = {
-            f: form.cleaned_data[f] for f in services.KIM_DETAIL_FIELDS if f in form.cleaned_data
-        }
+        details = {f: form.cleaned_data[f] for f in KIM_DETAIL_FIELDS if f in form.cleaned_data}
         identity = {f: form.cleaned_data[f] for f in ("desa", "name", "formed_on")}
         if change:
             saved = services.update_kim(kim=obj, by=request.user, **identity, **details)
         else:
             saved = services.register_kim(by=request.user, **identity, **details)
         obj.pk = saved.pk
-
-
-class StatusChangeForm(forms.ModelForm):
-    class Meta:
-        model = KIMStatusChange
-        fields = ["kim", "effective_on", "level", "is_active", "note"]
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and data.get("kim"):
-            services.check_changes_something(
-                kim=data["kim"],
-                effective_on=data["effective_on"],
-                level=data["level"],
-                is_active=data["is_active"],
-            )
-        return data
 
 
 @admin.register(KecamatanAssignment)
@@ -161,7 +143,8 @@ class KecamatanAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(KIMStatusChange)
 class KIMStatusChangeAdmin(admin.ModelAdmin):
-    """Entries are facts: added through the service, never edited or deleted here."""
+    """Entries are facts: added through the service, never edited or deleted here; the form is
+    the KIM page's, with the KIM to choose."""
 
     form = StatusChangeForm
 

@@ -15,6 +15,7 @@ from kimtracker import roles
 from kimtracker.forms import add_service_errors
 
 from . import permissions, services
+from .fields import CONTACT_FIELDS, OFFICER_FIELDS, SK_FIELDS
 from .forms import ActivityForm, KIMForm, StatusChangeForm, VoidForm
 from .models import KIM, Desa, Kecamatan
 
@@ -41,16 +42,9 @@ class KIMFormMixin:
         # "kabupaten" only where there are too many kecamatan for one select (see KIMForm).
         "form_identity": ("kabupaten", "kecamatan", "desa", "name", "formed_on", "member_count"),
         "form_confirm": ("confirm_second",),
-        "form_sk": ("sk_number", "sk_date", "sk_issuer"),
-        "form_officers": (
-            "chair_name",
-            "chair_phone",
-            "secretary_name",
-            "secretary_phone",
-            "treasurer_name",
-            "treasurer_phone",
-        ),
-        "form_contact": ("address", "email", "website", "facebook", "instagram", "youtube"),
+        "form_sk": SK_FIELDS,
+        "form_officers": OFFICER_FIELDS,
+        "form_contact": CONTACT_FIELDS,
     }
 
     def get_context_data(self, **kwargs):

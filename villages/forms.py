@@ -2,7 +2,7 @@
 cleaned data to ``villages.services``, which checks again and writes."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,20 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from kimtracker.forms import BootstrapMixin, DateInput
 
 from .choices import ActivityKind, KIMLevel
-from .models import KIM, Desa, Kabupaten, Kecamatan
-from .services import KIM_DETAIL_FIELDS
+from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS
+from .models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange
+from .services import check_changes_something
 from .validators import normalize_phone
 
-PHONE_FIELDS = ("chair_phone", "secretary_phone", "treasurer_phone")
-URL_FIELDS = ("website", "facebook", "instagram", "youtube")
 
-
-def _url_field(name: str) -> forms.URLField:
-    """A form URL field for the model's ``name`` that assumes https when the scheme is left out
-    (the behaviour of Django 6, without its deprecation warning)."""
-    return forms.URLField(
-        label=KIM._meta.get_field(name).verbose_name, required=False, assume_scheme="https"
-    )
+def https_by_default(db_field, **kwargs):
+    """A model field's form field; a URL typed without its scheme is taken as https (the
+    behaviour of Django 6, without its deprecation warning)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
 
 
 class KabupatenChoiceField(forms.ModelChoiceField):
@@ -60,10 +58,6 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
             "invalid_choice": _("Pilih desa/kelurahan yang ada di kecamatan terpilih.")
         },
     )
-    website = _url_field("website")
-    facebook = _url_field("facebook")
-    instagram = _url_field("instagram")
-    youtube = _url_field("youtube")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_second = forms.BooleanField(
         label=_("Ya, desa ini memang punya lebih dari satu KIM"), required=False
@@ -72,6 +66,7 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = KIM
         fields = ["kabupaten", "kecamatan", "desa", "name", "formed_on", *KIM_DETAIL_FIELDS]
+        formfield_callback = https_by_default
         widgets = {
             "formed_on": DateInput(),
             "sk_date": DateInput(),
@@ -170,24 +165,23 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
         }
 
 
-ACTIVE_CHOICES = [("", _("Tidak berubah")), ("1", _("Aktif")), ("0", _("Tidak aktif"))]
+class StatusChangeForm(BootstrapMixin, forms.ModelForm):
+    """A dated change of level and/or active flag, with a note: never a silent field edit. The
+    KIM's page passes its ``kim``; the admin offers the KIM as a field. Refuses, next to the
+    fields, a date before the formation (the model's rules) and a change that leaves the KIM as
+    it already was on that date (``services.check_changes_something``); the service checks
+    both again when it writes."""
 
-
-class StatusChangeForm(BootstrapMixin, forms.Form):
-    """A dated change of level and/or active flag, with a note: never a silent field edit."""
-
-    effective_on = forms.DateField(label=_("Berlaku sejak"), widget=DateInput())
     level = forms.ChoiceField(
         label=_("Tingkat"),
         choices=[("", _("Tidak berubah")), *KIMLevel.choices],
         required=False,
     )
-    is_active = forms.TypedChoiceField(
+    is_active = forms.NullBooleanField(
         label=_("Status aktif"),
-        choices=ACTIVE_CHOICES,
-        required=False,
-        coerce=lambda v: v == "1",
-        empty_value=None,
+        widget=forms.Select(
+            choices=[("", _("Tidak berubah")), ("true", _("Aktif")), ("false", _("Tidak aktif"))]
+        ),
     )
     note = forms.CharField(
         label=_("Catatan"),
@@ -196,18 +190,34 @@ class StatusChangeForm(BootstrapMixin, forms.Form):
         help_text=_("Misalnya hasil kunjungan atau dasar perubahan."),
     )
 
-    def __init__(self, *args, kim, **kwargs):
+    class Meta:
+        model = KIMStatusChange
+        fields = ["effective_on", "level", "is_active", "note"]
+        widgets = {"effective_on": DateInput()}
+
+    def __init__(self, *args, kim=None, **kwargs):
         self.kim = kim
+        if kim is not None:
+            kwargs.setdefault("instance", KIMStatusChange(kim=kim))
         kwargs.setdefault("initial", {"effective_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        self.fields["effective_on"].widget.attrs.update(
-            min=kim.formed_on.isoformat(), max=timezone.localdate().isoformat()
-        )
+        attrs = self.fields["effective_on"].widget.attrs
+        attrs["max"] = timezone.localdate().isoformat()
+        if kim is not None:
+            attrs["min"] = kim.formed_on.isoformat()
 
     def clean(self):
         data = super().clean()
-        if not data.get("level") and data.get("is_active") is None and not self.errors:
-            raise ValidationError(_("Pilih tingkat baru, status aktif baru, atau keduanya."))
+        kim = data.get("kim") or self.kim
+        effective_on = data.get("effective_on")
+        changes = data.get("level") or data.get("is_active") is not None
+        if kim and effective_on and effective_on >= kim.formed_on and changes:
+            check_changes_something(
+                kim=kim,
+                effective_on=effective_on,
+                level=data.get("level", ""),
+                is_active=data.get("is_active"),
+            )
         return data
 
 

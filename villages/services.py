@@ -16,28 +16,9 @@ from kimtracker import figure_cache, roles
 
 from . import permissions
 from .choices import KIMLevel
+from .fields import KIM_DETAIL_FIELDS, changed_fields
 from .models import KIM, Desa, KIMActivity, KIMStatusChange
 
-# Fields an officer may set when registering or editing a KIM. Level and active flag are not
-# among them: they change only through dated status changes.
-KIM_DETAIL_FIELDS = (
-    "sk_number",
-    "sk_date",
-    "sk_issuer",
-    "chair_name",
-    "chair_phone",
-    "secretary_name",
-    "secretary_phone",
-    "treasurer_name",
-    "treasurer_phone",
-    "member_count",
-    "address",
-    "email",
-    "website",
-    "facebook",
-    "instagram",
-    "youtube",
-)
 DUPLICATE_NAME = gettext_lazy("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
 
 
@@ -139,14 +120,11 @@ def register_kim(
     return kim
 
 
-def _changed_fields(kim: KIM, since_version: int) -> list[str]:
-    """Verbose names of the fields changed after ``since_version``, from the history."""
-    old = kim.history.filter(version=since_version).order_by("-history_date").first()
-    if old is None:
-        return []
+def _changed_since(kim: KIM, version: int) -> list[str]:
+    """Verbose names of the fields changed after ``version``, from the history."""
+    old = kim.history.filter(version=version).order_by("-history_date").first()
     current = kim.history.order_by("-history_date").first()
-    diff = current.diff_against(old, excluded_fields=["updated_at", "version"])
-    return [str(KIM._meta.get_field(change.field).verbose_name) for change in diff.changes]
+    return changed_fields(current, old)
 
 
 @transaction.atomic
@@ -170,7 +148,7 @@ def update_kim(
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_EDIT)
     if expected_version is not None and expected_version != kim.version:
-        raise ConcurrentEditError(_changed_fields(kim, expected_version))
+        raise ConcurrentEditError(_changed_since(kim, expected_version))
     if desa is not None and desa != kim.desa:
         permissions.check(by, desa, roles.PERM_EDIT)
 

@@ -17,6 +17,7 @@ from kimtracker.figures import coverage_percent
 from kimtracker.roles import ViewPermissionMixin
 
 from . import permissions
+from .fields import PERSONAL_FIELDS, changed_fields
 from .filters import AuditFilterSet, DesaFilterSet, KecamatanFilterSet, KIMFilterSet
 from .models import KIM, Desa, Kecamatan, KIMStatusChange
 from .querysets import BOUNDARIES_VIA_DESA
@@ -168,10 +169,10 @@ class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         show_personal_data = self.request.user.has_perm(roles.PERM_PERSONAL)
-        hidden = set() if show_personal_data else PERSONAL_FIELDS
+        hidden = frozenset() if show_personal_data else PERSONAL_FIELDS
         records = list(self.object.history.select_related("history_user"))
         history = [
-            (record, _changed_fields(record, older, hidden))
+            (record, changed_fields(record, older, hidden=hidden))
             for record, older in zip(records, records[1:] + [None], strict=True)
         ]
         user, desa = self.request.user, self.object.desa
@@ -191,24 +192,3 @@ class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
             needs_check=KIM.objects.needing_check(self.as_of).filter(pk=self.object.pk).exists(),
             **kwargs,
         )
-
-
-# Names and phone numbers of a KIM's officers: shown to officers and managers only.
-PERSONAL_FIELDS = {
-    "chair_name",
-    "chair_phone",
-    "secretary_name",
-    "secretary_phone",
-    "treasurer_name",
-    "treasurer_phone",
-}
-
-
-def _changed_fields(record, older, hidden: set[str]) -> list[str]:
-    """Verbose names of the fields ``record`` changed since ``older`` (none for the first)."""
-    if older is None:
-        return []
-    changes = record.diff_against(older, excluded_fields=["updated_at"]).changes
-    return [
-        str(KIM._meta.get_field(c.field).verbose_name) for c in changes if c.field not in hidden
-    ]

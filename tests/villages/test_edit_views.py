@@ -133,7 +133,7 @@ def test_status_change_form_and_timeline(officer_client, malang):
     )
     assert "tidak boleh sebelum tanggal pembentukan" in response.content.decode()
     response = officer_client.post(url, {"effective_on": "2024-05-01", "note": "kosong"})
-    assert "Pilih tingkat baru, status aktif baru, atau keduanya" in response.content.decode()
+    assert "harus mengubah tingkat, status aktif, atau keduanya" in response.content.decode()
     response = officer_client.post(
         url, {"effective_on": "2024-05-01", "is_active": "0", "note": ""}
     )

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from villages.fields import KIM_DETAIL_FIELDS
 from villages.import_views import SESSION_KEY
 from villages.importing import kim as importer
 from villages.models import KIM, KecamatanAssignment, KIMStatusChange
-from villages.services import KIM_DETAIL_FIELDS
 
 from ..factories import DesaFactory, KecamatanFactory, KIMFactory
 
