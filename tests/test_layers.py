@@ -11,8 +11,6 @@ project's modules; a cycle in it (modules that cannot load one without the other
 with the chain of imports that closes it. Imports inside a function run when it is called, after
 every module has loaded, so they take no part in a cycle; imports under ``if TYPE_CHECKING:``
 never run.
-
-To see the graph: ``python -m tests.test_layers`` prints every upward import and cycle.
 """
 
 import ast
@@ -337,10 +335,3 @@ def test_the_project_tests_fail_on_the_synthetic_modules(monkeypatch, project_te
     monkeypatch.setattr(sys.modules[__name__], "PROJECT_IMPORTS", imports_of(SYNTHETIC))
     with pytest.raises(AssertionError, match=r"villages/views\.py:\d"):
         project_test()
-
-
-if __name__ == "__main__":
-    for statement in upward_imports(PROJECT_IMPORTS):
-        print("upward:", statement)
-    for chain in import_cycles(PROJECT_IMPORTS):
-        print("cycle:", describe_cycle(chain))
