@@ -5,6 +5,10 @@ from here (and from the queryset methods it names), so they agree to the unit. A
 its formation date; it is active on a date when the latest entry of its status timeline on or
 before that date says so; a desa is covered when it has at least one KIM active on the date
 asked. The per-kecamatan rows of ``Kecamatan.objects.with_coverage`` are the base of the totals.
+
+The figures read the structure ``villages.timeline`` keeps from the timeline in the same
+transaction as every write (each KIM's status intervals, each kecamatan's counters, the
+country's daily changes), never the timeline itself: a date in the past costs what today does.
 """
 
 import bisect
@@ -13,14 +17,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Sum, Window
 from django.urls import reverse
 
 from kimtracker import figure_cache
 from kimtracker.dates import month_end as _month_end
 from kimtracker.figures import coverage_percent
 from villages.choices import DesaKind, KIMLevel
-from villages.models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
+from villages.models import (
+    ACTIVE_AT_LEVEL,
+    KIM,
+    Desa,
+    Kabupaten,
+    Kecamatan,
+    KecamatanCoverageInterval,
+    KIMCountChange,
+    Provinsi,
+)
 
 from .models import Target
 
@@ -33,12 +46,16 @@ def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
 
 
 def active_by_level(on: datetime.date) -> dict[str, int]:
-    """Active KIM on ``on`` per level, every level present (0 when none). A KIM that is no
-    longer active is not counted at any level."""
-    counts = dict(
-        KIM.objects.active_on(on).order_by().values_list("level_on").annotate(n=Count("pk"))
+    """Active KIM on ``on`` per level, every level present (0 when none), from the kecamatan
+    counters in force that day. A KIM that is no longer active is not counted at any level."""
+    counts = (
+        KecamatanCoverageInterval.objects.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=on), starts_on__lte=on
+        )
+        .order_by()
+        .aggregate(**{level: Sum(field) for level, field in ACTIVE_AT_LEVEL.items()})
     )
-    return {level: counts.get(level, 0) for level in KIMLevel.values}
+    return {level: counts[level] or 0 for level in KIMLevel.values}
 
 
 def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
@@ -175,9 +192,16 @@ class AreaCoverage:
 
 @dataclass(frozen=True, slots=True)
 class KecamatanCoverage(AreaCoverage):
-    """A kecamatan's row of ``Summary``: its figures from ``Kecamatan.with_coverage``."""
+    """A kecamatan's row of ``Summary``: its figures from ``Kecamatan.with_coverage``, with
+    its active KIM per level (``active_by_level``)."""
 
     pk: int
+    active_levels: tuple[int, ...] = ()
+
+    @property
+    def active_by_level(self) -> dict[str, int]:
+        """Active KIM per level, every level present."""
+        return dict(zip(KIMLevel.values, self.active_levels or (0,) * 3, strict=True))
 
     def get_absolute_url(self) -> str:
         return reverse("villages:kecamatan_detail", args=[self.code])
@@ -242,27 +266,39 @@ class Summary:
 
 
 def summary(on: datetime.date) -> Summary:
-    """The headline figures as of ``on``: three queries whatever the number of rows. Cached
+    """The headline figures as of ``on``: two queries whatever the number of rows. Cached
     (``kimtracker.figure_cache``): every committed write retires it."""
     return figure_cache.cached("summary", lambda: _summary(on), on)
 
 
+# The per-level counters of ``with_coverage``, in the order of ``KIMLevel``.
+_LEVEL_FIELDS = tuple(ACTIVE_AT_LEVEL[level] for level in KIMLevel.values)
+
+
 def _summary(on: datetime.date) -> Summary:
+    # Plain values: 7,000 kecamatan as model instances cost more than the query.
+    rows = (
+        Kecamatan.objects.with_coverage(on)
+        .order_by("code")
+        .values_list(
+            "code",
+            "name",
+            "desa_total",
+            "desa_covered",
+            "kim_formed",
+            "kim_active",
+            "pk",
+            *_LEVEL_FIELDS,
+        )
+    )
+    kecamatan = [KecamatanCoverage(*row[:7], row[7:]) for row in rows]
     return Summary(
         on=on,
-        kecamatan=[
-            KecamatanCoverage(
-                code=k.code,
-                name=k.name,
-                desa_total=k.desa_total,
-                desa_covered=k.desa_covered,
-                kim_formed=k.kim_formed,
-                kim_active=k.kim_active,
-                pk=k.pk,
-            )
-            for k in kecamatan_rows(on)
-        ],
-        active_by_level=active_by_level(on),
+        kecamatan=kecamatan,
+        active_by_level={
+            level: sum(k.active_levels[i] for k in kecamatan)
+            for i, level in enumerate(KIMLevel.values)
+        },
         targets=list(Target.objects.all()),
     )
 
@@ -315,49 +351,35 @@ def monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> 
 def _monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:
     """Formed and active KIM at each month end from the first formation up to ``on`` (the last
     month is taken on ``on`` itself, so it equals the cards), then empty months up to ``until``
-    (e.g. the end of the last target year). One query: the active-flag entries of the timeline
-    with each KIM's formation date (every KIM opens its timeline on that day, active), swept in
-    order; the result agrees with ``KIM.objects.formed_by`` and ``active_on``."""
-    # One query: every KIM's active-flag entries, with its formation date.
-    entries = (
-        KIMStatusChange.objects.filter(
-            effective_on__lte=on,
-            is_active__isnull=False,
-            kim__formed_on__lte=on,
-            kim__voided_at__isnull=True,
-        )
-        .order_by("kim_id", "effective_on", "id")
-        .values_list("kim_id", "kim__formed_on", "effective_on", "is_active")
-    )
-    # Turn each KIM's entries into +1/-1 steps on the days its active flag really changes.
-    steps: dict[datetime.date, int] = defaultdict(int)
-    formed_dates: list[datetime.date] = []
-    current_kim, active = None, False
-    for kim_id, formed_on, effective_on, is_active in entries.iterator(chunk_size=5000):
-        if kim_id != current_kim:
-            current_kim, active = kim_id, False
-            formed_dates.append(formed_on)
-        if is_active != active:
-            steps[effective_on] += 1 if is_active else -1
-            active = is_active
-    if not formed_dates:
+    (e.g. the end of the last target year). One query: the country's daily changes of KIM
+    formed and active (``KIMCountChange``, a row per day with a change), added up; the result
+    agrees with ``KIM.objects.formed_by`` and ``active_on``."""
+    step_days: list[datetime.date] = []
+    formed_running: list[int] = []
+    cumulative: list[int] = []
+    formed_total = active_total = 0
+    for day, kim_formed, kim_active in (
+        KIMCountChange.objects.filter(day__lte=on)
+        .order_by("day")
+        .values_list("day", "kim_formed", "kim_active")
+    ):
+        formed_total += kim_formed
+        active_total += kim_active
+        step_days.append(day)
+        formed_running.append(formed_total)
+        cumulative.append(active_total)
+    if not step_days:
         return MonthlySeries([], [], [])
-    formed_dates.sort()
-    step_days = sorted(steps)
-    running, cumulative = 0, []
-    for day in step_days:
-        running += steps[day]
-        cumulative.append(running)
 
     months, formed, active_counts = [], [], []
-    year, month = formed_dates[0].year, formed_dates[0].month
+    year, month = step_days[0].year, step_days[0].month
     last = max(until or on, on)
     while (year, month) <= (last.year, last.month):
         months.append(f"{year:04d}-{month:02d}")
         point = min(_month_end(year, month), on)
         if (year, month) <= (on.year, on.month):
-            formed.append(bisect.bisect_right(formed_dates, point))
             i = bisect.bisect_right(step_days, point)
+            formed.append(formed_running[i - 1] if i else 0)
             active_counts.append(cumulative[i - 1] if i else 0)
         else:
             formed.append(None)

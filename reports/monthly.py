@@ -227,19 +227,6 @@ class MonthlyReport:
         return min(self.summary.kim_formed, target.kim_count) if target else None
 
 
-def _level_counts_per_kecamatan(on: datetime.date) -> dict[int, dict[str, int]]:
-    rows = (
-        KIM.objects.active_on(on)
-        .order_by()
-        .values_list("desa__kecamatan", "level_on")
-        .annotate(n=Count("pk"))
-    )
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIMLevel.values, 0))
-    for kecamatan_id, level, n in rows:
-        counts[kecamatan_id][level] = n
-    return counts
-
-
 def _status_events(start: datetime.date, end: datetime.date) -> list[StatusEvent]:
     """Level changes, deactivations and reactivations effective in [start, end], classified
     against the state just before each (one query: the timelines of the KIM concerned)."""
@@ -282,7 +269,6 @@ def build(month: datetime.date) -> MonthlyReport:
     previous_month_end = month - datetime.timedelta(days=1)
     previous_december = datetime.date(month.year - 1, 12, 31)
     summary = coverage.summary(as_of)
-    levels = _level_counts_per_kecamatan(as_of)
     new_counts = dict(
         KIM.objects.counted()
         .filter(formed_on__range=(month, as_of))
@@ -299,7 +285,7 @@ def build(month: datetime.date) -> MonthlyReport:
             coverage_percent=k.coverage_percent,
             kim_formed=k.kim_formed,
             kim_active=k.kim_active,
-            by_level=levels.get(k.pk, dict.fromkeys(KIMLevel.values, 0)),
+            by_level=k.active_by_level,
             new_this_month=new_counts.get(k.pk, 0),
         )
         for k in summary.kecamatan

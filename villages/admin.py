@@ -131,6 +131,13 @@ class KIMAdmin(SimpleHistoryAdmin):
             saved = services.register_kim(by=request.user, **identity, **details)
         obj.pk = saved.pk
 
+    def delete_model(self, request, obj):
+        services.delete_kim(kim=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for kim in queryset:
+            services.delete_kim(kim=kim, by=request.user)
+
 
 @admin.register(KecamatanAssignment)
 class KecamatanAssignmentAdmin(admin.ModelAdmin):

@@ -417,3 +417,190 @@ class KIMActivity(models.Model):
                     % {"formed_on": self.kim.formed_on.isoformat()}
                 }
             )
+
+
+# --- Figures from a structure made for them --------------------------------------------------
+# The status timeline above is the truth; the three tables below are derived from it so that
+# every "as of a date" figure is a plain indexed read. ``villages.timeline`` writes them, inside
+# the transaction of every service that changes a KIM (and ``manage.py rebuild_figures`` writes
+# them all again from the timeline); nothing else does.
+
+
+class KIMStatusInterval(models.Model):
+    """One maximal period of a KIM's life with the same level and active flag, half-open:
+    from ``starts_on`` (inclusive) until ``ends_on`` (exclusive; NULL while it lasts). A KIM's
+    intervals follow each other without gap from its formation date, so every KIM formed by a
+    date has exactly one interval containing it. Voided KIM have none. ``desa`` and
+    ``kecamatan`` are copied from the KIM so that figures group without joins."""
+
+    kim = models.ForeignKey(
+        KIM,
+        on_delete=models.CASCADE,
+        related_name="intervals",
+        verbose_name=_("KIM"),
+        db_index=False,  # the unique (kim, starts_on) index serves
+    )
+    desa = models.ForeignKey(
+        Desa,
+        on_delete=models.CASCADE,
+        related_name="kim_intervals",
+        verbose_name=_("desa/kelurahan"),
+        db_index=False,  # the (desa, starts_on) index serves
+    )
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.CASCADE,
+        related_name="kim_intervals",
+        verbose_name=_("kecamatan"),
+    )
+    starts_on = models.DateField(_("mulai"))
+    ends_on = models.DateField(_("sampai (tidak termasuk)"), null=True, blank=True)
+    level = models.CharField(_("tingkat"), max_length=12, choices=KIMLevel.choices, blank=True)
+    is_active = models.BooleanField(_("aktif"))
+
+    class Meta:
+        ordering = ["kim", "starts_on"]
+        verbose_name = _("interval status KIM")
+        verbose_name_plural = _("interval status KIM")
+        indexes = [
+            models.Index(fields=["desa", "starts_on"], name="kim_interval_desa_idx"),
+            # KIM active on a past date (needing check): an index-only range scan.
+            models.Index(
+                fields=["starts_on"],
+                include=["ends_on", "kim"],
+                condition=Q(is_active=True),
+                name="kim_interval_active_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kim", "starts_on"],
+                name="kim_interval_unique_start",
+                violation_error_message=_("Interval KIM ini sudah ada."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=F("starts_on")),
+                name="kim_interval_ends_after_start",
+                violation_error_message=_("Interval harus berakhir setelah mulai."),
+            ),
+            models.CheckConstraint(
+                condition=Q(level="") | Q(level__in=KIMLevel.values),
+                name="kim_interval_level_valid",
+                violation_error_message=_("Tingkat KIM tidak dikenal."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kim_id} [{self.starts_on}, {self.ends_on or ''})"
+
+
+# The counters of a kecamatan, one column per figure; ``villages.timeline`` and the readers
+# name them from here.
+KECAMATAN_COUNTERS = (
+    "desa_covered",
+    "kim_formed",
+    "kim_active",
+    "active_pemula",
+    "active_berkembang",
+    "active_mandiri",
+)
+# The counter of active KIM at each level.
+ACTIVE_AT_LEVEL = {
+    KIMLevel.PEMULA: "active_pemula",
+    KIMLevel.BERKEMBANG: "active_berkembang",
+    KIMLevel.MANDIRI: "active_mandiri",
+}
+
+
+class KecamatanCoverageInterval(models.Model):
+    """A kecamatan's coverage counters over a maximal period in which none of them changes,
+    half-open like ``KIMStatusInterval``: desa with at least one active KIM, KIM formed, KIM
+    active, and active KIM per level. From the first formation in the kecamatan the periods
+    follow each other without gap, so "as of a date" is the one row containing it (none: all
+    zero). Desa totals are not here: desa are counted from ``Desa`` itself."""
+
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.CASCADE,
+        related_name="coverage_intervals",
+        verbose_name=_("kecamatan"),
+        db_index=False,  # the unique (kecamatan, starts_on) index serves
+    )
+    starts_on = models.DateField(_("mulai"))
+    ends_on = models.DateField(_("sampai (tidak termasuk)"), null=True, blank=True)
+    desa_covered = models.PositiveIntegerField(_("desa dengan KIM aktif"))
+    kim_formed = models.PositiveIntegerField(_("KIM dibentuk"))
+    kim_active = models.PositiveIntegerField(_("KIM aktif"))
+    active_pemula = models.PositiveIntegerField(_("KIM aktif tingkat Pemula"))
+    active_berkembang = models.PositiveIntegerField(_("KIM aktif tingkat Berkembang"))
+    active_mandiri = models.PositiveIntegerField(_("KIM aktif tingkat Berdaya/Mandiri"))
+
+    class Meta:
+        ordering = ["kecamatan", "starts_on"]
+        verbose_name = _("interval cakupan kecamatan")
+        verbose_name_plural = _("interval cakupan kecamatan")
+        indexes = [
+            # Today's figures: the open rows only (one per kecamatan), read from the index.
+            models.Index(
+                fields=["kecamatan"],
+                include=list(KECAMATAN_COUNTERS),
+                condition=Q(ends_on__isnull=True),
+                name="kec_coverage_open_idx",
+            ),
+            # A past date: the rows started by then, read from the index.
+            models.Index(
+                fields=["starts_on"],
+                include=["ends_on", "kecamatan", *KECAMATAN_COUNTERS],
+                name="kec_coverage_start_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kecamatan", "starts_on"],
+                name="kec_coverage_unique_start",
+                violation_error_message=_("Interval cakupan kecamatan ini sudah ada."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=F("starts_on")),
+                name="kec_coverage_ends_after_start",
+                violation_error_message=_("Interval harus berakhir setelah mulai."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kim_active__lte=F("kim_formed"))
+                & Q(desa_covered__lte=F("kim_active"))
+                & Q(
+                    kim_active__gte=F("active_pemula")
+                    + F("active_berkembang")
+                    + F("active_mandiri")
+                ),
+                name="kec_coverage_counts_consistent",
+                violation_error_message=_(
+                    "KIM aktif tidak boleh lebih dari KIM dibentuk, desa tercakup tidak boleh "
+                    "lebih dari KIM aktif."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kecamatan_id} [{self.starts_on}, {self.ends_on or ''})"
+
+
+class KIMCountChange(models.Model):
+    """How many KIM were formed, and by how much the number of active KIM changed, on one day,
+    in the whole country: the dated counter the monthly line chart adds up (a few thousand rows
+    at national scale, against a hundred thousand intervals). Days without change have no
+    row."""
+
+    day = models.DateField(_("tanggal"), unique=True)
+    kim_formed = models.IntegerField(_("KIM dibentuk"))
+    kim_active = models.IntegerField(_("perubahan KIM aktif"))
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("perubahan jumlah KIM")
+        verbose_name_plural = _("perubahan jumlah KIM")
+        # No CHECK on the signs: the services add changes with INSERT ... ON CONFLICT, and
+        # both databases check the proposed row (a negative change) before the conflict.
+
+    def __str__(self):
+        return f"{self.day}: +{self.kim_formed}, {self.kim_active:+d}"

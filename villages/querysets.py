@@ -1,18 +1,23 @@
 """Named reads of the registry. Each screen's read is one method here, so the joins and the
-"as of a date" rules are decided in one tested place (see ``reports.coverage`` for the figures)."""
+"as of a date" rules are decided in one tested place (see ``reports.coverage`` for the figures).
+
+Every "as of a date" read goes to the structure ``villages.timeline`` derives from the status
+timeline: the KIM's status intervals and the kecamatan's coverage counters. A row is in force
+on a date when it started on or before it and has not ended by then (``_in_force``), so each
+figure is one indexed join, the same for today and for any past date.
+"""
 
 import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import (
-    BooleanField,
     Case,
-    CharField,
     Count,
     DateField,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     OuterRef,
@@ -22,32 +27,17 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
 
 from kimtracker.dates import months_before
 
 
-def _is_current(on: datetime.date) -> bool:
-    """Whether ``on`` is today or later: no status change can be dated after today, so the
-    current values the services keep on the KIM row are the values in force on ``on``."""
-    return on >= timezone.localdate()
-
-
-def _counted_active_on(on: datetime.date, kim: str):
-    """A condition: the KIM reached through ``kim`` (a path from the query's model) counts
-    (not voided), is formed by ``on`` and is active on that day."""
-    from .models import KIMStatusChange
-
-    formed = Q(**{f"{kim}__formed_on__lte": on, f"{kim}__voided_at__isnull": True})
-    if _is_current(on):
-        return formed & Q(**{f"{kim}__is_active": True})
-    in_force = (
-        KIMStatusChange.objects.filter(kim=OuterRef(f"{kim}__pk"))
-        .effective_by(on)
-        .filter(is_active__isnull=False)
-        .values("is_active")[:1]
+def _in_force(on: datetime.date, path: str = "") -> Q:
+    """A condition: the interval (reached through ``path``, a relation of the query's model, or
+    the model itself) contains ``on``: started on or before it, not ended by then."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}starts_on__lte": on}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gt": on})
     )
-    return formed & Q(Coalesce(Subquery(in_force, output_field=BooleanField()), False))
 
 
 def _count(queryset, group_by: str):
@@ -92,26 +82,13 @@ class KIMQuerySet(models.QuerySet):
 
     def with_status_on(self, on: datetime.date):
         """Annotate ``level_on`` and ``active_on``: the level and active flag in force on ``on``,
-        read from the status timeline (NULL/False for a KIM not yet formed then)."""
-        from .models import KIMStatusChange
-
-        if _is_current(on):
-            return self.annotate(
-                level_on=F("level"),
-                active_on=Case(When(formed_on__lte=on, then=F("is_active")), default=False),
-            )
-        in_force = KIMStatusChange.objects.filter(kim=OuterRef("pk")).effective_by(on)
+        from the KIM's status interval containing that day (one join; NULL/False for a KIM
+        not yet formed then, or voided)."""
         return self.annotate(
-            level_on=Subquery(
-                in_force.exclude(level="").values("level")[:1], output_field=CharField()
-            ),
-            active_on=Coalesce(
-                Subquery(
-                    in_force.filter(is_active__isnull=False).values("is_active")[:1],
-                    output_field=BooleanField(),
-                ),
-                False,
-            ),
+            status_on=FilteredRelation("intervals", condition=_in_force(on, "intervals"))
+        ).annotate(
+            level_on=F("status_on__level"),
+            active_on=Coalesce(F("status_on__is_active"), False),
         )
 
     def active_on(self, on: datetime.date):
@@ -153,12 +130,14 @@ class DesaQuerySet(models.QuerySet):
 
     def with_coverage(self, on: datetime.date):
         """Annotate ``kim_formed`` (KIM formed by ``on``) and ``is_covered`` (at least one KIM
-        active on ``on``). A desa is covered when it has an active KIM on the date asked."""
-        from .models import KIM
+        active on ``on``). A desa is covered when it has an active KIM on the date asked.
+        Each KIM formed by ``on`` has exactly one status interval containing it."""
+        from .models import KIMStatusInterval
 
+        in_force = KIMStatusInterval.objects.filter(_in_force(on), desa=OuterRef("pk"))
         return self.annotate(
-            kim_formed=_count(KIM.objects.filter(desa=OuterRef("pk")).formed_by(on), "desa"),
-            is_covered=Exists(KIM.objects.filter(desa=OuterRef("pk")).active_on(on)),
+            kim_formed=_count(in_force, "desa"),
+            is_covered=Exists(in_force.filter(is_active=True)),
         )
 
 
@@ -171,18 +150,21 @@ class KecamatanQuerySet(models.QuerySet):
 
     def with_coverage(self, on: datetime.date):
         """Annotate each kecamatan with ``desa_total``, ``desa_covered`` (desa with a KIM active
-        on ``on``), ``coverage`` (percent), ``kim_formed`` and ``kim_active`` as of ``on``: one
-        GROUP BY over kecamatan, desa and KIM, so each KIM's status is read once rather than
-        once per kecamatan and figure. Distinct counts keep a desa with two KIM from counting
-        twice."""
-        formed = Q(desa__kims__formed_on__lte=on, desa__kims__voided_at__isnull=True)
-        active = _counted_active_on(on, "desa__kims")
-        # A GROUP BY query ignores Meta.ordering; keep the code order the lists rely on.
-        queryset = self if self.query.order_by else self.order_by(*self.model._meta.ordering)
-        return queryset.annotate(
-            desa_total=Count("desa", distinct=True),
-            desa_covered=Count("desa", distinct=True, filter=active),
-            kim_formed=Count("desa__kims", filter=formed),
-            kim_active=Count("desa__kims", filter=active),
-            coverage=_percent("desa_covered", "desa_total"),
+        on ``on``), ``coverage`` (percent), ``kim_formed``, ``kim_active`` and the active KIM
+        per level (``active_pemula``, ``active_berkembang``, ``active_mandiri``) as of ``on``:
+        the kecamatan's counters in force that day (one join, at most one row per kecamatan,
+        all zero before its first KIM) and its desa counted."""
+        from .models import KECAMATAN_COUNTERS, Desa
+
+        return (
+            self.annotate(
+                counters_on=FilteredRelation(
+                    "coverage_intervals", condition=_in_force(on, "coverage_intervals")
+                )
+            )
+            .annotate(
+                desa_total=_count(Desa.objects.filter(kecamatan=OuterRef("pk")), "kecamatan"),
+                **{name: Coalesce(F(f"counters_on__{name}"), 0) for name in KECAMATAN_COUNTERS},
+            )
+            .annotate(coverage=_percent("desa_covered", "desa_total"))
         )

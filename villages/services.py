@@ -5,7 +5,7 @@ admin all write through here."""
 
 import datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from kimtracker import figure_cache, roles
 
-from . import permissions
+from . import permissions, timeline
 from .choices import KIMLevel
 from .fields import KIM_DETAIL_FIELDS, changed_fields
 from .models import KIM, Desa, KIMActivity, KIMStatusChange
@@ -117,6 +117,7 @@ def register_kim(
         note=note or _("Pembentukan KIM"),
         recorded_by=by,
     )
+    timeline.refresh_kim(kim.pk)
     return kim
 
 
@@ -187,6 +188,8 @@ def update_kim(
     kim.version += 1
     _validate(kim)
     _save(kim, by=by, reason=reason or _("Perubahan data KIM"))
+    if "formed_on" in changed or "desa" in changed:
+        timeline.refresh_kim(kim.pk)
     return kim
 
 
@@ -254,6 +257,7 @@ def record_status_change(
         reason=note or _("Perubahan status"),
         update_fields=["level", "is_active", "inactive_since", "version", "updated_at"],
     )
+    timeline.refresh_kim(kim.pk)
     return change
 
 
@@ -271,7 +275,21 @@ def void_kim(*, kim: KIM, reason: str, by) -> KIM:
     kim.version += 1
     _validate(kim)
     _save(kim, by=by, reason=_("Pembatalan: %(reason)s") % {"reason": kim.void_reason})
+    timeline.refresh_kim(kim.pk)
     return kim
+
+
+@transaction.atomic
+def delete_kim(*, kim: KIM, by) -> None:
+    """Delete a KIM and its whole timeline for good (the superuser, in the admin; officers
+    void instead). Its figures go with it."""
+    kim = KIM.objects.select_for_update().get(pk=kim.pk)
+    if not (by and by.is_superuser):
+        raise PermissionDenied
+    kim._history_user = by
+    pk = kim.pk
+    kim.delete()
+    timeline.refresh_kim(pk)
 
 
 @transaction.atomic

@@ -1,0 +1,333 @@
+"""The figures' structure, derived from the status timeline: each KIM's status intervals
+(``KIMStatusInterval``), each kecamatan's coverage counters over time
+(``KecamatanCoverageInterval``) and the country's daily changes of KIM formed and active
+(``KIMCountChange``).
+
+One place writes them: ``refresh_kim``, which every service that changes a KIM (registration,
+edit of its formation date or desa, status change, void, delete) calls inside its own
+transaction, so the figures change exactly when the timeline does; and ``rebuild``, which
+writes them all again from the timeline (``manage.py rebuild_figures``, the migration that
+created them, bulk loads). No signal is involved.
+
+The rules, the same as the timeline's (see ``KIMStatusChange``): a KIM counts from its
+formation date unless voided; on a day, its level and active flag are those of the latest
+entries effective on or before that day (an entry without a level keeps the level, one without
+an active flag keeps the flag); a desa is covered on a day when at least one of its KIM is
+active then.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.apps import apps as global_apps
+from django.db import connection, transaction
+
+from .models import ACTIVE_AT_LEVEL, KECAMATAN_COUNTERS
+
+# The counters of ``KecamatanCoverageInterval``, in this order in ``CounterPeriod.counters``.
+COUNTER_FIELDS = KECAMATAN_COUNTERS
+_LEVEL_INDEX = {level: COUNTER_FIELDS.index(field) for level, field in ACTIVE_AT_LEVEL.items()}
+
+
+class Period(NamedTuple):
+    """One interval of a KIM: [starts_on, ends_on), ends_on None while it lasts."""
+
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    level: str
+    is_active: bool
+
+
+class CounterPeriod(NamedTuple):
+    """One interval of a kecamatan's counters (``COUNTER_FIELDS``)."""
+
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    counters: tuple[int, ...]
+
+
+def kim_periods(formed_on: datetime.date, entries: Iterable[tuple]) -> list[Period]:
+    """The maximal periods of constant (level, active) of a KIM formed on ``formed_on`` whose
+    timeline is ``entries``: ``(effective_on, level, is_active)`` in the timeline's order
+    (``effective_on``, then ``id``). The first starts on ``formed_on``, the last is open."""
+    states: list[tuple[datetime.date, str, bool]] = []
+    level, active = "", False
+    for effective_on, entry_level, entry_active in entries:
+        if entry_level:
+            level = entry_level
+        if entry_active is not None:
+            active = entry_active
+        day = max(effective_on, formed_on)
+        if states and states[-1][0] == day:
+            states[-1] = (day, level, active)
+        else:
+            states.append((day, level, active))
+    if not states or states[0][0] != formed_on:
+        states.insert(0, (formed_on, "", False))
+    merged: list[tuple[datetime.date, str, bool]] = []
+    for state in states:
+        if not merged or merged[-1][1:] != state[1:]:
+            merged.append(state)
+    return [
+        Period(day, merged[i + 1][0] if i + 1 < len(merged) else None, level, active)
+        for i, (day, level, active) in enumerate(merged)
+    ]
+
+
+def kecamatan_periods(kims: Iterable[tuple[int, list[Period]]]) -> list[CounterPeriod]:
+    """The counter periods of one kecamatan from its KIM: ``(desa_id, periods)`` for each KIM
+    (not voided) of the kecamatan. Rows from the first formation on; none without KIM."""
+    # Per day: the change of each counter but desa_covered, and of each desa's active KIM.
+    changes: dict[datetime.date, list[int]] = defaultdict(lambda: [0] * len(COUNTER_FIELDS))
+    desa_changes: dict[datetime.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for desa_id, periods in kims:
+        changes[periods[0].starts_on][1] += 1
+        for period in periods:
+            if not period.is_active:
+                continue
+            bounds = [(period.starts_on, 1)]
+            if period.ends_on is not None:
+                bounds.append((period.ends_on, -1))
+            for day, sign in bounds:
+                changes[day][2] += sign
+                if period.level in _LEVEL_INDEX:
+                    changes[day][_LEVEL_INDEX[period.level]] += sign
+                desa_changes[day][desa_id] += sign
+    rows: list[CounterPeriod] = []
+    state = [0] * len(COUNTER_FIELDS)
+    desa_active: dict[int, int] = defaultdict(int)
+    for day in sorted(changes.keys() | desa_changes.keys()):
+        for i, change in enumerate(changes.get(day, ())):
+            state[i] += change
+        for desa_id, change in desa_changes.get(day, {}).items():
+            before = desa_active[desa_id]
+            desa_active[desa_id] = before + change
+            state[0] += (desa_active[desa_id] > 0) - (before > 0)
+        counters = tuple(state)
+        if rows and rows[-1].counters == counters:
+            continue
+        if rows:
+            rows[-1] = rows[-1]._replace(ends_on=day)
+        rows.append(CounterPeriod(day, None, counters))
+    return rows
+
+
+def count_changes(periods: list[Period]) -> dict[datetime.date, tuple[int, int]]:
+    """A KIM's contribution to the country's daily changes: (formed, active) per day, the days
+    that change nothing left out."""
+    changes: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+    if periods:
+        changes[periods[0].starts_on][0] += 1
+    for period in periods:
+        if period.is_active:
+            changes[period.starts_on][1] += 1
+            if period.ends_on is not None:
+                changes[period.ends_on][1] -= 1
+    return {day: (f, a) for day, (f, a) in changes.items() if f or a}
+
+
+def _models(apps):
+    return (
+        apps.get_model("villages", "KIM"),
+        apps.get_model("villages", "KIMStatusChange"),
+        apps.get_model("villages", "KIMStatusInterval"),
+        apps.get_model("villages", "KecamatanCoverageInterval"),
+        apps.get_model("villages", "KIMCountChange"),
+        apps.get_model("villages", "Kecamatan"),
+    )
+
+
+def _interval_rows(model, kim_id: int, desa_id: int, kecamatan_id: int, periods: list[Period]):
+    return [
+        model(
+            kim_id=kim_id,
+            desa_id=desa_id,
+            kecamatan_id=kecamatan_id,
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+            level=p.level,
+            is_active=p.is_active,
+        )
+        for p in periods
+    ]
+
+
+def _counter_rows(model, kecamatan_id: int, periods: list[CounterPeriod]):
+    return [
+        model(
+            kecamatan_id=kecamatan_id,
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+            **dict(zip(COUNTER_FIELDS, p.counters, strict=True)),
+        )
+        for p in periods
+    ]
+
+
+def _stored_periods(rows) -> dict[int, tuple[int, list[Period]]]:
+    """``{kim_id: (desa_id, periods)}`` from interval rows ordered by KIM and start."""
+    kims: dict[int, tuple[int, list[Period]]] = {}
+    for kim_id, desa_id, starts_on, ends_on, level, is_active in rows:
+        kims.setdefault(kim_id, (desa_id, []))[1].append(
+            Period(starts_on, ends_on, level, is_active)
+        )
+    return kims
+
+
+def _refresh_kecamatan(kecamatan_id: int, apps=global_apps) -> None:
+    """Write a kecamatan's counter periods again from its KIM's intervals."""
+    _kim, _change, interval, coverage, _count, _kecamatan = _models(apps)
+    rows = (
+        interval.objects.filter(kecamatan_id=kecamatan_id)
+        .order_by("kim_id", "starts_on")
+        .values_list("kim_id", "desa_id", "starts_on", "ends_on", "level", "is_active")
+    )
+    periods = kecamatan_periods(_stored_periods(rows).values())
+    coverage.objects.filter(kecamatan_id=kecamatan_id).delete()
+    coverage.objects.bulk_create(_counter_rows(coverage, kecamatan_id, periods))
+
+
+def _apply_count_changes(changes: dict[datetime.date, list[int]], apps=global_apps) -> None:
+    """Add ``changes`` ((formed, active) per day) to the country's daily counters, in one
+    statement (rows locked in date order, so two writers never wait on each other in a
+    circle); drop the days left with no change."""
+    changes = {day: c for day, c in sorted(changes.items()) if c[0] or c[1]}
+    if not changes:
+        return
+    table = connection.ops.quote_name(apps.get_model("villages", "KIMCountChange")._meta.db_table)
+    values = ", ".join(["(%s, %s, %s)"] * len(changes))
+    params = [v for day, (f, a) in changes.items() for v in (day.isoformat(), f, a)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, kim_formed, kim_active) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT (day) DO UPDATE SET kim_formed = {table}.kim_formed + "
+            f"excluded.kim_formed, kim_active = {table}.kim_active + excluded.kim_active",
+            params,
+        )
+        days = ", ".join(["%s"] * len(changes))
+        cursor.execute(
+            f"DELETE FROM {table} WHERE day IN ({days}) "  # noqa: S608
+            "AND kim_formed = 0 AND kim_active = 0",
+            [day.isoformat() for day in changes],
+        )
+
+
+def refresh_kim(kim_id: int, apps=global_apps) -> None:
+    """Write one KIM's intervals again from its timeline, then the counters of its kecamatan
+    (and of the kecamatan it left, when its desa changed) and its share of the country's daily
+    counters. Call it inside the transaction of the write, after the write. The kecamatan rows
+    are locked first, so two writes in one kecamatan recount it one after the other."""
+    kim_model, change_model, interval, _coverage, _count, kecamatan_model = _models(apps)
+    kim = (
+        kim_model.objects.filter(pk=kim_id)
+        .values("formed_on", "desa_id", "desa__kecamatan_id", "voided_at")
+        .first()
+    )
+    old = _stored_periods(
+        interval.objects.filter(kim_id=kim_id)
+        .order_by("starts_on")
+        .values_list("kim_id", "desa_id", "starts_on", "ends_on", "level", "is_active")
+    )
+    old_kecamatan = set(
+        interval.objects.filter(kim_id=kim_id).values_list("kecamatan_id", flat=True).distinct()
+    )
+    new_periods: list[Period] = []
+    if kim is not None and kim["voided_at"] is None:
+        entries = (
+            change_model.objects.filter(kim_id=kim_id)
+            .order_by("effective_on", "id")
+            .values_list("effective_on", "level", "is_active")
+        )
+        new_periods = kim_periods(kim["formed_on"], entries)
+    kecamatan_ids = old_kecamatan | ({kim["desa__kecamatan_id"]} if new_periods else set())
+    # No-key lock: inserting a KIM takes a key-share lock on its desa's rows, never on the
+    # kecamatan's, and this one does not block readers.
+    list(
+        kecamatan_model.objects.select_for_update(no_key=True)
+        .filter(pk__in=kecamatan_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    interval.objects.filter(kim_id=kim_id).delete()
+    if new_periods:
+        interval.objects.bulk_create(
+            _interval_rows(interval, kim_id, kim["desa_id"], kim["desa__kecamatan_id"], new_periods)
+        )
+    for kecamatan_id in sorted(kecamatan_ids):
+        _refresh_kecamatan(kecamatan_id, apps)
+    changes: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+    for _desa_id, periods in old.values():
+        for day, (f, a) in count_changes(periods).items():
+            changes[day][0] -= f
+            changes[day][1] -= a
+    for day, (f, a) in count_changes(new_periods).items():
+        changes[day][0] += f
+        changes[day][1] += a
+    _apply_count_changes(changes, apps)
+
+
+def rebuild(apps=global_apps, *, batch_size: int = 5000) -> dict[str, int]:
+    """Write every interval and counter again from the timeline, in one transaction, in bulk
+    (80,000 KIM in seconds). Returns how many rows of each table it wrote."""
+    kim_model, change_model, interval, coverage, count, _kecamatan = _models(apps)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Writers wait for the rebuild instead of interleaving with it.
+            tables = ", ".join(
+                connection.ops.quote_name(m._meta.db_table) for m in (interval, coverage, count)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        for model in (interval, coverage, count):
+            model.objects.all()._raw_delete(model.objects.db)
+        kims = {
+            pk: (formed_on, desa_id, kecamatan_id)
+            for pk, formed_on, desa_id, kecamatan_id in kim_model.objects.filter(
+                voided_at__isnull=True
+            ).values_list("pk", "formed_on", "desa_id", "desa__kecamatan_id")
+        }
+        entries = (
+            change_model.objects.filter(kim__voided_at__isnull=True)
+            .order_by("kim_id", "effective_on", "id")
+            .values_list("kim_id", "effective_on", "level", "is_active")
+        )
+        by_kim: dict[int, list[tuple]] = defaultdict(list)
+        for kim_id, effective_on, level, is_active in entries.iterator(chunk_size=batch_size):
+            by_kim[kim_id].append((effective_on, level, is_active))
+        per_kecamatan: dict[int, list[tuple[int, list[Period]]]] = defaultdict(list)
+        daily: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+        pending, written = [], 0
+        for kim_id in sorted(kims):
+            formed_on, desa_id, kecamatan_id = kims[kim_id]
+            periods = kim_periods(formed_on, by_kim.pop(kim_id, ()))
+            per_kecamatan[kecamatan_id].append((desa_id, periods))
+            for day, (f, a) in count_changes(periods).items():
+                daily[day][0] += f
+                daily[day][1] += a
+            pending += _interval_rows(interval, kim_id, desa_id, kecamatan_id, periods)
+            if len(pending) >= batch_size:
+                interval.objects.bulk_create(pending, batch_size=batch_size)
+                written, pending = written + len(pending), []
+        interval.objects.bulk_create(pending, batch_size=batch_size)
+        written += len(pending)
+        counters = []
+        for kecamatan_id in sorted(per_kecamatan):
+            counters += _counter_rows(
+                coverage, kecamatan_id, kecamatan_periods(per_kecamatan[kecamatan_id])
+            )
+        coverage.objects.bulk_create(counters, batch_size=batch_size)
+        count.objects.bulk_create(
+            [
+                count(day=day, kim_formed=f, kim_active=a)
+                for day, (f, a) in sorted(daily.items())
+                if f or a
+            ],
+            batch_size=batch_size,
+        )
+    return {
+        "intervals": written,
+        "kecamatan_counters": len(counters),
+        "daily_counts": count.objects.count(),
+    }
