@@ -5,11 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
 
+from kimtracker.downloads import CONTENT_TYPES
 from kimtracker.roles import MANAJER
 
 from . import exports
 from .monthly import MonthlyReport
-from .report_views import CONTENT_TYPES
 
 
 def manager_addresses() -> list[str]:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -11,24 +11,12 @@ from django.views.generic import FormView, TemplateView
 
 from kimtracker import roles
 from kimtracker.asof import AsOfMixin
+from kimtracker.downloads import attachment
 from kimtracker.forms import add_service_errors
 
 from . import monthly, opendata, services
 from .forms import TargetForm
 from .models import Target
-
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json; charset=utf-8",
-}
-
-
-def attachment(content: bytes, filename: str, kind: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class ReportsPermissionMixin(PermissionRequiredMixin):

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from kimtracker import figure_cache
 from kimtracker.asof import AsOfMixin
+from kimtracker.downloads import CONTENT_TYPES, attachment
 from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
 from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
@@ -115,14 +116,9 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
             else None
         )
         if wants_xlsx:
-            response = HttpResponse(
-                followup.to_xlsx(self.follow_up),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            return attachment(
+                followup.to_xlsx(self.follow_up), followup.filename(self.follow_up), "xlsx"
             )
-            response["Content-Disposition"] = (
-                f'attachment; filename="{followup.filename(self.follow_up)}"'
-            )
-            return response
         return super().get(request, *args, **kwargs)
 
     @staticmethod
@@ -204,7 +200,7 @@ class MapDataView(ViewPermissionMixin, AsOfMixin, View):
     def get(self, request):
         level = "desa" if request.GET.get("tingkat") == "desa" else "kecamatan"
         body = figure_cache.cached("map-data", lambda: self._collection(level), level, self.as_of)
-        return HttpResponse(body, content_type="application/json")
+        return HttpResponse(body, content_type=CONTENT_TYPES["json"])
 
     def _collection(self, level: str) -> str:
         """The GeoJSON text. Boundaries are stored GeoJSON: they are read as text in a query of

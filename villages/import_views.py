@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
+from kimtracker.downloads import attachment
 from kimtracker.forms import BootstrapMixin
 
 from .importing import activity, kim
-from .importing.files import CONTENT_TYPES, ImportRefused, max_bytes, max_rows
+from .importing.files import FORMATS, ImportRefused, max_bytes, max_rows
 from .importing.plan import Importer
 
 FORM_TEMPLATE = "villages/kim_import.html"
@@ -233,14 +234,10 @@ class ImportTemplateView(ImportKindMixin, View):
     """The import template as CSV or XLSX: the column headers and one example row."""
 
     def get(self, request, format):
-        if format not in CONTENT_TYPES:
+        if format not in FORMATS:
             raise Http404
-        content, content_type = self.kind.importer.template_file(format)
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.kind.template_filename}.{format}"'
-        )
-        return response
+        content, _content_type = self.kind.importer.template_file(format)
+        return attachment(content, f"{self.kind.template_filename}.{format}", format)
 
 
 class KIMImportView(ImportView):

@@ -25,16 +25,16 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kimtracker.downloads import CONTENT_TYPES
+
 from ..validators import normalize_phone
 
 # An XLSX is a zip of XML: a small file may unpack to far more. Past this many times the upload
 # limit it is refused before openpyxl parses it.
 MAX_UNPACK_FACTOR = 25
-EXTENSIONS = (".csv", ".xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+# The kinds of file an import reads and its template is offered in.
+FORMATS = ("csv", "xlsx")
+EXTENSIONS = tuple(f".{file_format}" for file_format in FORMATS)
 # Signatures of files often uploaded by mistake (PDF, images, old .xls, ...).
 BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
