@@ -7,15 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-class TargetQuerySet(models.QuerySet):
-    def for_year(self, year: int):
-        """The target of ``year``, else of the nearest later year that has one, else None: the
-        figure a dashboard on a date in ``year`` measures against."""
-        return self.filter(year__gte=year).order_by("year").first()
-
-
 class Target(models.Model):
-    """The number of KIM to reach by the end of ``year`` (2023: 240; 2026: 390)."""
+    """The number of KIM to reach by the end of ``year`` (2023: 240; 2026: 390). Which target a
+    date measures against is ``reports.coverage.target_for``."""
 
     year = models.PositiveSmallIntegerField(
         _("tahun"), unique=True, error_messages={"unique": _("Target tahun ini sudah ada.")}
@@ -24,7 +18,6 @@ class Target(models.Model):
     note = models.CharField(_("catatan"), max_length=200, blank=True)
 
     history = HistoricalRecords(verbose_name=_("riwayat target"))
-    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["year"]
