@@ -151,9 +151,6 @@ class KIMFilterSet(SearchFilterSet):
         return queryset.filter(pk__in=stale) if value == "ya" else queryset.exclude(pk__in=stale)
 
 
-HISTORY_TYPES = [("+", _("Dibuat")), ("~", _("Diubah")), ("-", _("Dihapus"))]  # simple-history
-
-
 class AuditFilterSet(SearchFilterSet):
     """The KIM history: every registration, edit, status change, void and import, by whom."""
 
@@ -162,7 +159,8 @@ class AuditFilterSet(SearchFilterSet):
     jenis = django_filters.ChoiceFilter(
         label=_("Jenis"),
         field_name="history_type",
-        choices=HISTORY_TYPES,
+        # django-simple-history's own kinds and labels, as the audit table shows them.
+        choices=KIM.history.model._meta.get_field("history_type").choices,
         widget=_select(),
         empty_label=_("Semua"),
     )

@@ -253,9 +253,6 @@ class KIMTable(AsOfTable):
         return str(KIMLevel(value).label) if value else ""
 
 
-HISTORY_LABELS = {"+": _("Dibuat"), "~": _("Diubah"), "-": _("Dihapus")}
-
-
 class AuditTable(tables.Table):
     history_date = tables.DateTimeColumn(verbose_name=_("Waktu"), short=False)
     history_user = tables.Column(verbose_name=_("Oleh"), default="—")
@@ -280,12 +277,6 @@ class AuditTable(tables.Table):
         ]
         order_by = "-history_date"
         attrs = {"class": "table table-sm table-hover align-middle"}
-
-    def render_history_type(self, value):
-        return HISTORY_LABELS.get(value, value)
-
-    def value_history_type(self, value):
-        return str(HISTORY_LABELS.get(value, value))
 
     def render_name(self, value, record):
         return format_html(
