@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .dates import validate_not_in_future
+from .forms import DateInput
 
 PARAM = "tanggal"
 
@@ -20,7 +21,7 @@ class AsOfForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%d"],
         validators=[validate_not_in_future],
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )
 
 

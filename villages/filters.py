@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kimtracker.asof import parse_as_of
+from kimtracker.forms import DateInput
 
 from .choices import DesaKind, KIMLevel
 from .models import KIM, Desa, Kecamatan
@@ -168,13 +169,13 @@ class AuditFilterSet(SearchFilterSet):
         label=_("Dari tanggal"),
         field_name="history_date",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )
     sampai = django_filters.DateFilter(
         label=_("Sampai tanggal"),
         field_name="history_date",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )
 
     class Meta:
