@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .choices import ActivityKind, DesaKind, KIMLevel
-from .querysets import DesaQuerySet, KecamatanQuerySet, KIMQuerySet, StatusChangeQuerySet
+from .querysets import (
+    DesaQuerySet,
+    IntervalQuerySet,
+    KecamatanQuerySet,
+    KIMQuerySet,
+    StatusChangeQuerySet,
+)
 from .validators import (
     MemberCountValidator,
     desa_code_validator,
@@ -430,8 +436,9 @@ class KIMStatusInterval(models.Model):
     """One maximal period of a KIM's life with the same level and active flag, half-open:
     from ``starts_on`` (inclusive) until ``ends_on`` (exclusive; NULL while it lasts). A KIM's
     intervals follow each other without gap from its formation date, so every KIM formed by a
-    date has exactly one interval containing it. Voided KIM have none. ``desa`` and
-    ``kecamatan`` are copied from the KIM so that figures group without joins."""
+    date has exactly one interval containing it. Voided KIM have none. ``desa``,
+    ``kecamatan`` and ``formed_on`` are copied from the KIM so that figures group and filter
+    without joining the KIM table."""
 
     kim = models.ForeignKey(
         KIM,
@@ -453,10 +460,13 @@ class KIMStatusInterval(models.Model):
         related_name="kim_intervals",
         verbose_name=_("kecamatan"),
     )
+    formed_on = models.DateField(_("tanggal pembentukan"))
     starts_on = models.DateField(_("mulai"))
     ends_on = models.DateField(_("sampai (tidak termasuk)"), null=True, blank=True)
     level = models.CharField(_("tingkat"), max_length=12, choices=KIMLevel.choices, blank=True)
     is_active = models.BooleanField(_("aktif"))
+
+    objects = IntervalQuerySet.as_manager()
 
     class Meta:
         ordering = ["kim", "starts_on"]
@@ -464,10 +474,11 @@ class KIMStatusInterval(models.Model):
         verbose_name_plural = _("interval status KIM")
         indexes = [
             models.Index(fields=["desa", "starts_on"], name="kim_interval_desa_idx"),
-            # KIM active on a past date (needing check): an index-only range scan.
+            # KIM active on a date and formed before another (needing check): an index-only
+            # range scan.
             models.Index(
                 fields=["starts_on"],
-                include=["ends_on", "kim"],
+                include=["ends_on", "formed_on", "kim"],
                 condition=Q(is_active=True),
                 name="kim_interval_active_idx",
             ),
@@ -477,6 +488,11 @@ class KIMStatusInterval(models.Model):
                 fields=["kim", "starts_on"],
                 name="kim_interval_unique_start",
                 violation_error_message=_("Interval KIM ini sudah ada."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__gte=F("formed_on")),
+                name="kim_interval_not_before_formation",
+                violation_error_message=_("Interval tidak boleh sebelum pembentukan KIM."),
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gt=F("starts_on")),
@@ -534,6 +550,8 @@ class KecamatanCoverageInterval(models.Model):
     active_pemula = models.PositiveIntegerField(_("KIM aktif tingkat Pemula"))
     active_berkembang = models.PositiveIntegerField(_("KIM aktif tingkat Berkembang"))
     active_mandiri = models.PositiveIntegerField(_("KIM aktif tingkat Berdaya/Mandiri"))
+
+    objects = IntervalQuerySet.as_manager()
 
     class Meta:
         ordering = ["kecamatan", "starts_on"]

@@ -145,6 +145,7 @@ def _interval_rows(model, kim_id: int, desa_id: int, kecamatan_id: int, periods:
             kim_id=kim_id,
             desa_id=desa_id,
             kecamatan_id=kecamatan_id,
+            formed_on=periods[0].starts_on,
             starts_on=p.starts_on,
             ends_on=p.ends_on,
             level=p.level,
