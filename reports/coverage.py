@@ -27,9 +27,10 @@ from django.db.models import (
     OuterRef,
     Subquery,
     Sum,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
 from kimtracker import figure_cache
@@ -57,6 +58,31 @@ def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
     without their boundary unless ``queryset`` is given (the map data asks for it)."""
     queryset = Kecamatan.objects.defer("boundary") if queryset is None else queryset
     return list(queryset.with_coverage(on).order_by("code"))
+
+
+def map_rows(on: datetime.date, level: str = "kecamatan") -> list[tuple]:
+    """Every kecamatan (``level="desa"``: desa) with a boundary, by code, as plain values in
+    one query: code, name, desa total, desa covered, KIM formed, KIM active (None for a desa)
+    on ``on``, and the boundary's GeoJSON as its stored text, to be written out as it is."""
+    model = Desa if level == "desa" else Kecamatan
+    rows = (
+        model.objects.filter(boundary__isnull=False)
+        .with_coverage(on)
+        .annotate(geometry=Cast("boundary", TextField()))
+        .order_by("code")
+    )
+    if level == "desa":
+        return [
+            (code, name, 1, int(covered), formed, None, geometry)
+            for code, name, covered, formed, geometry in _plain_rows(
+                rows.values_list("code", "name", "is_covered", "kim_formed", "geometry")
+            )
+        ]
+    return _plain_rows(
+        rows.values_list(
+            "code", "name", "desa_total", "desa_covered", "kim_formed", "kim_active", "geometry"
+        )
+    )
 
 
 def active_by_level(on: datetime.date) -> dict[str, int]:
