@@ -37,7 +37,8 @@ def errors_of(response, field):
 def test_register_a_kim(officer_client, user, malang):
     response = officer_client.post(reverse("villages:kim_create"), form_data())
     kim = KIM.objects.get(name="KIM Sumberputih Maju")
-    assert response.status_code == 302 and response.url == kim.get_absolute_url()
+    assert response.status_code == 302
+    assert response.url == kim.get_absolute_url()
     assert kim.chair_phone == "+6281234567890"
     assert kim.desa.code == "35.07.08.2001"
     assert kim.status_changes.count() == 1
@@ -115,7 +116,8 @@ def test_edit_and_the_second_of_two_concurrent_saves_is_refused(officer_client, 
     response = officer_client.post(url, form_data(member_count="15", version="1"))
     assert response.status_code == 200
     text = " ".join(response.context["form"].non_field_errors())
-    assert "telah diubah orang lain" in text and "jumlah anggota" in text
+    assert "telah diubah orang lain" in text
+    assert "jumlah anggota" in text
     kim.refresh_from_db()
     assert kim.member_count == 20
     response = officer_client.post(url, form_data(member_count="15", version="2"))
@@ -154,9 +156,11 @@ def test_status_change_form_and_timeline(officer_client, malang):
         url, {"effective_on": "2024-09-01", "is_active": "1", "note": "Aktif kembali"}
     )
     kim.refresh_from_db()
-    assert kim.is_active and kim.status_changes.count() == 3
+    assert kim.is_active
+    assert kim.status_changes.count() == 3
     html = officer_client.get(kim.get_absolute_url()).content.decode()
-    assert "Kunjungan: tidak aktif" in html and "Aktif kembali" in html
+    assert "Kunjungan: tidak aktif" in html
+    assert "Aktif kembali" in html
 
 
 def test_void_removes_the_kim_from_every_figure(officer_client, malang):
@@ -172,10 +176,12 @@ def test_void_removes_the_kim_from_every_figure(officer_client, malang):
     response = officer_client.post(url, {"reason": "Salah input, desa keliru"})
     assert response.status_code == 302
     kim.refresh_from_db()
-    assert kim.voided_at and kim.void_reason == "Salah input, desa keliru"
+    assert kim.voided_at
+    assert kim.void_reason == "Salah input, desa keliru"
     assert coverage.summary(today).kim_formed == 0
     html = officer_client.get(kim.get_absolute_url()).content.decode()
-    assert "data-voided" in html and "Ubah data" not in html
+    assert "data-voided" in html
+    assert "Ubah data" not in html
     assert officer_client.get(reverse("villages:kim_update", args=[kim.pk])).status_code == 404
     # The same name can be registered again, properly.
     response = officer_client.post(reverse("villages:kim_create"), form_data())
@@ -197,7 +203,8 @@ def test_staf_cannot_write(staff_client, malang, user):
         assert staff_client.get(url).status_code == 403
         assert staff_client.post(url, form_data()).status_code == 403
     html = staff_client.get(kim.get_absolute_url()).content.decode()
-    assert "Ubah data" not in html and "Catat perubahan status" not in html
+    assert "Ubah data" not in html
+    assert "Catat perubahan status" not in html
 
 
 def test_assigned_officer_edits_only_their_kecamatan(officer_client, user, malang):
@@ -251,7 +258,8 @@ def test_register_form_asks_for_the_kabupaten_first_at_scale(
     form = response.context["form"]
     html = response.content.decode()
     assert list(form.fields)[:3] == ["kabupaten", "kecamatan", "desa"]
-    assert 'id="id_kabupaten"' in html and "KOTA BATU (JAWA TIMUR)" in html
+    assert 'id="id_kabupaten"' in html
+    assert "KOTA BATU (JAWA TIMUR)" in html
     # No kecamatan before a kabupaten is chosen: not 34 options on the page.
     assert list(form.fields["kecamatan"].queryset) == []
     assert "Wajak" not in html
@@ -270,7 +278,8 @@ def test_register_form_asks_for_the_kabupaten_first_at_scale(
 
     response = officer_client.post(url, form_data(kabupaten="35.07"))
     kim = KIM.objects.get()
-    assert response.url == kim.get_absolute_url() and kim.desa.code == "35.07.08.2001"
+    assert response.url == kim.get_absolute_url()
+    assert kim.desa.code == "35.07.08.2001"
 
     # Editing starts from the KIM's own kabupaten and kecamatan.
     response = officer_client.get(reverse("villages:kim_update", args=[kim.pk]))

@@ -102,7 +102,8 @@ def test_template_download_has_the_columns_and_reimports(officer_client, user, m
     kim = KIM.objects.get()
     assert (kim.desa.code, kim.desa.name) == ("35.07.08.2001", "Sumberputih")
     assert kim.name.startswith("CONTOH")
-    assert kim.chair_phone == "+6281234567890" and kim.member_count == 15
+    assert kim.chair_phone == "+6281234567890"
+    assert kim.member_count == 15
 
 
 def test_unknown_template_format_is_not_found(officer_client):
@@ -165,7 +166,8 @@ def test_csv_creates_updates_and_leaves_unchanged(user, desa, existing):
 def test_xlsx_reads_real_dates_and_numbers(user, desa, existing):
     content = xlsx_bytes(
         [
-            [desa.code, "KIM Baru", datetime.datetime(2023, 6, 15), 81234567890, 12, D(2023, 7, 1)],
+            # A spreadsheet cell holds a naive date-time.
+            [desa.code, "KIM Baru", datetime.datetime(2023, 6, 15), 81234567890, 12, D(2023, 7, 1)],  # noqa: DTZ001
             [desa.code, "KIM MAJU", "15/01/2020", "", 25.0, None],
             [desa.code, "KIM Jaya", D(2020, 1, 15), None, None, None],
         ],
@@ -432,7 +434,8 @@ def test_officer_of_another_kecamatan_gets_row_errors(user, desa):
     plan = importer.plan(importer.read_file(content, filename="a.csv"), by=user)
     assert [o.action for o in plan.outcomes] == ["error", "create"]
     ((row, column, message),) = plan.errors
-    assert (row, column) == (2, "kode_desa") and "ditugaskan" in message
+    assert (row, column) == (2, "kode_desa")
+    assert "ditugaskan" in message
     with pytest.raises(importer.ImportRefused):
         importer.run(plan, by=user, filename="a.csv")
     assert not KIM.objects.exists()
@@ -532,13 +535,16 @@ def test_staf_may_not_import(staff_client, desa):
 
 def test_import_needs_a_login(client):
     response = client.get(reverse("villages:kim_import"))
-    assert response.status_code == 302 and response.url.startswith("/akun/masuk/")
+    assert response.status_code == 302
+    assert response.url.startswith("/akun/masuk/")
 
 
 def test_upload_preview_confirm(officer_client, user, desa, existing):
     page = officer_client.get(reverse("villages:kim_import")).content.decode()
-    assert 'accept=".csv,.xlsx"' in page and 'enctype="multipart/form-data"' in page
-    assert "/kim/impor/templat.xlsx" in page and "/kim/impor/templat.csv" in page
+    assert 'accept=".csv,.xlsx"' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert "/kim/impor/templat.xlsx" in page
+    assert "/kim/impor/templat.csv" in page
 
     content = xlsx_bytes(
         [
@@ -557,7 +563,8 @@ def test_upload_preview_confirm(officer_client, user, desa, existing):
     ]
     html = response.content.decode()
     assert 'data-import-row="2" data-action="create"' in html
-    assert "data-import-confirm" in html and "table-danger" not in html
+    assert "data-import-confirm" in html
+    assert "table-danger" not in html
     assert KIM.objects.count() == 2
 
     pending = response.context["pending"]
@@ -591,8 +598,10 @@ def test_preview_shows_errors_in_red_without_a_confirm_button(officer_client, de
     html = response.content.decode()
     assert response.status_code == 200
     assert 'class="table-danger" data-import-row="3" data-action="error"' in html
-    assert "<code>kode_desa</code>" in html and "35.07.99.9999 tidak dikenal" in html
-    assert "data-import-confirm" not in html and "data-import-refused" in html
+    assert "<code>kode_desa</code>" in html
+    assert "35.07.99.9999 tidak dikenal" in html
+    assert "data-import-confirm" not in html
+    assert "data-import-refused" in html
     assert SESSION_KEY not in officer_client.session
 
 
@@ -669,7 +678,7 @@ def test_any_bytes_are_read_or_refused(user, desa, content, extension):
     try:
         rows = importer.read_file(content, filename="acak" + extension)
     except importer.ImportRefused as exc:
-        assert exc.message
+        assert exc.message  # noqa: PT017 (refusing is an allowed outcome)
         return
     plan = importer.plan(rows, by=user)
     assert len(plan.outcomes) == len(rows)
@@ -709,7 +718,7 @@ def test_any_cells_are_planned_or_refused(user, desa, headers, cells, use_desa, 
     try:
         source_rows = importer.read_file(content, filename=filename)
     except importer.ImportRefused as exc:
-        assert exc.message
+        assert exc.message  # noqa: PT017 (refusing is an allowed outcome)
         return
     plan = importer.plan(source_rows, by=user)
     assert {o.action for o in plan.outcomes} <= {"create", "error"}
