@@ -77,7 +77,7 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
             bars = [
                 {
                     "name": k.name,
-                    "coverage": coverage.coverage_percent(k.desa_covered, k.desa_total),
+                    "coverage": k.coverage_percent,
                     "url": f"{url.replace('__code__', k.code)}?{query}",
                 }
                 for k in summary.kecamatan
