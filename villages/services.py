@@ -286,10 +286,9 @@ def delete_kim(*, kim: KIM, by) -> None:
     kim = KIM.objects.select_for_update().get(pk=kim.pk)
     if not (by and by.is_superuser):
         raise PermissionDenied
+    timeline.refresh_kim(kim.pk, removing=True)
     kim._history_user = by
-    pk = kim.pk
     kim.delete()
-    timeline.refresh_kim(pk)
 
 
 @transaction.atomic

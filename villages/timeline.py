@@ -215,11 +215,12 @@ def _apply_count_changes(changes: dict[datetime.date, list[int]], apps=global_ap
         )
 
 
-def refresh_kim(kim_id: int, apps=global_apps) -> None:
+def refresh_kim(kim_id: int, apps=global_apps, *, removing: bool = False) -> None:
     """Write one KIM's intervals again from its timeline, then the counters of its kecamatan
     (and of the kecamatan it left, when its desa changed) and its share of the country's daily
-    counters. Call it inside the transaction of the write, after the write. The kecamatan rows
-    are locked first, so two writes in one kecamatan recount it one after the other."""
+    counters. Call it inside the transaction of the write, after the write (``removing``:
+    before deleting the KIM, which then counts nowhere). The kecamatan rows are locked first,
+    so two writes in one kecamatan recount it one after the other."""
     kim_model, change_model, interval, _coverage, _count, kecamatan_model = _models(apps)
     kim = (
         kim_model.objects.filter(pk=kim_id)
@@ -235,7 +236,7 @@ def refresh_kim(kim_id: int, apps=global_apps) -> None:
         interval.objects.filter(kim_id=kim_id).values_list("kecamatan_id", flat=True).distinct()
     )
     new_periods: list[Period] = []
-    if kim is not None and kim["voided_at"] is None:
+    if kim is not None and kim["voided_at"] is None and not removing:
         entries = (
             change_model.objects.filter(kim_id=kim_id)
             .order_by("effective_on", "id")
