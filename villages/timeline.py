@@ -177,6 +177,12 @@ def _stored_periods(rows) -> dict[int, tuple[int, list[Period]]]:
     return kims
 
 
+def _delete(queryset) -> None:
+    """One DELETE statement: these rows have no dependants and no one listens for their
+    deletion (a plain ``delete()`` would fetch them first and signal each one)."""
+    queryset._raw_delete(queryset.db)
+
+
 def _refresh_kecamatan(kecamatan_id: int, apps=global_apps) -> None:
     """Write a kecamatan's counter periods again from its KIM's intervals."""
     _kim, _change, interval, coverage, _count, _kecamatan = _models(apps)
@@ -186,7 +192,7 @@ def _refresh_kecamatan(kecamatan_id: int, apps=global_apps) -> None:
         .values_list("kim_id", "desa_id", "starts_on", "ends_on", "level", "is_active")
     )
     periods = kecamatan_periods(_stored_periods(rows).values())
-    coverage.objects.filter(kecamatan_id=kecamatan_id).delete()
+    _delete(coverage.objects.filter(kecamatan_id=kecamatan_id))
     coverage.objects.bulk_create(_counter_rows(coverage, kecamatan_id, periods))
 
 
@@ -227,14 +233,15 @@ def refresh_kim(kim_id: int, apps=global_apps, *, removing: bool = False) -> Non
         .values("formed_on", "desa_id", "desa__kecamatan_id", "voided_at")
         .first()
     )
-    old = _stored_periods(
+    old_rows = list(
         interval.objects.filter(kim_id=kim_id)
         .order_by("starts_on")
-        .values_list("kim_id", "desa_id", "starts_on", "ends_on", "level", "is_active")
+        .values_list(
+            "kecamatan_id", "kim_id", "desa_id", "starts_on", "ends_on", "level", "is_active"
+        )
     )
-    old_kecamatan = set(
-        interval.objects.filter(kim_id=kim_id).values_list("kecamatan_id", flat=True).distinct()
-    )
+    old = _stored_periods(row[1:] for row in old_rows)
+    old_kecamatan = {row[0] for row in old_rows}
     new_periods: list[Period] = []
     if kim is not None and kim["voided_at"] is None and not removing:
         entries = (
@@ -252,7 +259,7 @@ def refresh_kim(kim_id: int, apps=global_apps, *, removing: bool = False) -> Non
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    interval.objects.filter(kim_id=kim_id).delete()
+    _delete(interval.objects.filter(kim_id=kim_id))
     if new_periods:
         interval.objects.bulk_create(
             _interval_rows(interval, kim_id, kim["desa_id"], kim["desa__kecamatan_id"], new_periods)
@@ -283,7 +290,7 @@ def rebuild(apps=global_apps, *, batch_size: int = 5000) -> dict[str, int]:
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         for model in (interval, coverage, count):
-            model.objects.all()._raw_delete(model.objects.db)
+            _delete(model.objects.all())
         kims = {
             pk: (formed_on, desa_id, kecamatan_id)
             for pk, formed_on, desa_id, kecamatan_id in kim_model.objects.filter(
