@@ -79,7 +79,7 @@ def malang(request, db, malang_snapshot):
 @pytest.fixture
 def demo(malang, demo_snapshot):
     """The wilayah and the synthetic KIM history of `load_demo`, restored from the session's
-    snapshot (`tests/villages/test_demo.py` runs the command itself)."""
+    snapshot (`tests/reports/test_demo.py` runs the command itself)."""
     for snapshot in demo_snapshot:
         snapshot.restore()
 

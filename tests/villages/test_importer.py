@@ -632,7 +632,9 @@ def test_tampered_confirmation_writes_nothing(officer_client, desa, tamper):
         session[SESSION_KEY] = {**session[SESSION_KEY], "content": base64.b64encode(other).decode()}
         session.save()
     else:
-        pending[tamper] = pending[tamper][:-2] + "00"
+        # Change the last two characters, to something they are not.
+        tail = "00" if not pending[tamper].endswith("00") else "11"
+        pending[tamper] = pending[tamper][:-2] + tail
     response = officer_client.post(reverse("villages:kim_import_confirm"), pending, follow=True)
     assert response.redirect_chain == [(reverse("villages:kim_import"), 302)]
     assert "tidak cocok dengan pratinjau" in response.content.decode()
