@@ -9,6 +9,7 @@ when it answers on 127.0.0.1:6379 (as on CI and in production), else on a memory
 import datetime
 import io
 import json
+import os
 import socket
 
 import pytest
@@ -27,7 +28,10 @@ from villages.models import KIM, Desa, Kecamatan
 from ..conftest import user_with_role
 from ..pages import number, text_of
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# A Redis database of each pytest-xdist worker's own: emptying the cache of one test must not
+# empty it under a test of another worker.
+_WORKER = int("".join(filter(str.isdigit, os.environ.get("PYTEST_XDIST_WORKER", ""))) or 0)
+REDIS_URL = f"redis://127.0.0.1:6379/{15 - _WORKER % 8}"
 CARDS = ("kim-formed", "kim-active", "desa-covered", "kecamatan-without", "needing-check")
 
 
