@@ -587,7 +587,7 @@ def reference_statements(label: str) -> list[tuple[str, dict]] | None:
     today = timezone.localdate()
     if label == "map data (GeoJSON)":
         sql = REFERENCE_KECAMATAN.format(
-            geometry=", CAST(k.boundary AS TEXT)",
+            geometry=", k.boundary_geojson",
             in_force=_IN_FORCE_TODAY.format(t="c"),
             where="WHERE k.boundary IS NOT NULL ",
         )

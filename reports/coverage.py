@@ -27,10 +27,9 @@ from django.db.models import (
     OuterRef,
     Subquery,
     Sum,
-    TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from kimtracker import figure_cache
@@ -49,14 +48,15 @@ from villages.models import (
     KIMStatusInterval,
     Provinsi,
 )
+from villages.querysets import BOUNDARY_FIELDS
 
 from .models import Target
 
 
 def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
     """Kecamatan annotated with their coverage on ``on`` (see ``with_coverage``), by code;
-    without their boundary unless ``queryset`` is given (the map data asks for it)."""
-    queryset = Kecamatan.objects.defer("boundary") if queryset is None else queryset
+    without their boundaries unless ``queryset`` is given."""
+    queryset = Kecamatan.objects.defer(*BOUNDARY_FIELDS) if queryset is None else queryset
     return list(queryset.with_coverage(on).order_by("code"))
 
 
@@ -65,22 +65,23 @@ def map_rows(on: datetime.date, level: str = "kecamatan") -> list[tuple]:
     one query: code, name, desa total, desa covered, KIM formed, KIM active (None for a desa)
     on ``on``, and the boundary's GeoJSON as its stored text, to be written out as it is."""
     model = Desa if level == "desa" else Kecamatan
-    rows = (
-        model.objects.filter(boundary__isnull=False)
-        .with_coverage(on)
-        .annotate(geometry=Cast("boundary", TextField()))
-        .order_by("code")
-    )
+    rows = model.objects.filter(boundary__isnull=False).with_coverage(on).order_by("code")
     if level == "desa":
         return [
             (code, name, 1, int(covered), formed, None, geometry)
             for code, name, covered, formed, geometry in _plain_rows(
-                rows.values_list("code", "name", "is_covered", "kim_formed", "geometry")
+                rows.values_list("code", "name", "is_covered", "kim_formed", "boundary_geojson")
             )
         ]
     return _plain_rows(
         rows.values_list(
-            "code", "name", "desa_total", "desa_covered", "kim_formed", "kim_active", "geometry"
+            "code",
+            "name",
+            "desa_total",
+            "desa_covered",
+            "kim_formed",
+            "kim_active",
+            "boundary_geojson",
         )
     )
 

@@ -18,6 +18,7 @@ from kimtracker.dates import month_end
 from kimtracker.figures import coverage_percent
 from villages.choices import KIMLevel
 from villages.models import KIM, Kabupaten, KIMStatusChange
+from villages.querysets import BOUNDARIES_VIA_DESA
 
 from . import coverage
 
@@ -236,7 +237,7 @@ def _status_events(start: datetime.date, end: datetime.date) -> list[StatusEvent
     entries = (
         KIMStatusChange.objects.filter(kim__in=changed, effective_on__lte=end)
         .select_related("kim__desa__kecamatan")
-        .defer("kim__desa__boundary", "kim__desa__kecamatan__boundary")
+        .defer(*(f"kim__{field}" for field in BOUNDARIES_VIA_DESA))
         .order_by("kim_id", "effective_on", "id")
     )
     order = {level: i for i, level in enumerate(KIMLevel.values)}

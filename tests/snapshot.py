@@ -35,10 +35,18 @@ def _tables() -> dict[str, object]:
     return {table: model for table, model in tables.items() if table not in _ROLE_TABLES}
 
 
-def _read(table: str) -> tuple[list[str], list[tuple]]:
+def _read(table: str, model) -> tuple[list[str], list[tuple]]:
+    """The table's rows, without its generated columns (the database writes those itself and
+    refuses an INSERT that gives them)."""
+    quote = connection.ops.quote_name
+    columns = [
+        field.column
+        for field in model._meta.local_concrete_fields
+        if not getattr(field, "generated", False)
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        columns = [column[0] for column in cursor.description]
+        listed = ", ".join(quote(column) for column in columns)
+        cursor.execute(f"SELECT {listed} FROM {quote(table)}")  # noqa: S608
         return columns, [tuple(row) for row in cursor.fetchall()]
 
 
@@ -83,10 +91,10 @@ class TableSnapshot:
         tables = _tables()
         snapshots = []
         with transaction.atomic():
-            before = {table: _read(table) for table in tables}
+            before = {table: _read(table, model) for table, model in tables.items()}
             for setup in setups:
                 setup()
-                after = {table: _read(table) for table in tables}
+                after = {table: _read(table, model) for table, model in tables.items()}
                 changes = {}
                 for table, model in tables.items():
                     change = _change(before[table], after[table], model._meta.pk.column)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -69,23 +69,17 @@ class Kabupaten(models.Model):
         return f"{self.name} ({self.provinsi.name})"
 
 
-class GeoJSONField(models.JSONField):
-    """A boundary's GeoJSON, kept as written: PostgreSQL's ``json`` type (text) rather than
-    ``jsonb``. Nothing queries inside a boundary, which is what ``jsonb`` is for, and the map
-    data writes thousands of them out as stored: printing ``jsonb`` back as text took over
-    100 ms for the country's 7,277 kecamatan, reading ``json`` text a third of that. Other
-    databases keep Django's ``JSONField`` column."""
-
-    def db_type(self, connection):
-        if connection.vendor == "postgresql":
-            return "json"
-        return super().db_type(connection)
-
-    def from_db_value(self, value, expression, connection):
-        # psycopg2 decodes a json column itself (Django has it leave jsonb as text).
-        if value is not None and not isinstance(value, str):
-            return value
-        return super().from_db_value(value, expression, connection)
+def _boundary_text():
+    """The boundary's GeoJSON as text, kept by the database beside the JSON column (a stored
+    generated column): the map data writes thousands of boundaries out as they are, and
+    printing PostgreSQL's ``jsonb`` back as text took over 100 ms for the country's 7,277
+    kecamatan, reading this text a third of that. Left out of list queries (``defer``)."""
+    return models.GeneratedField(
+        expression=Cast("boundary", models.TextField()),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("batas wilayah (teks GeoJSON)"),
+    )
 
 
 class Kecamatan(models.Model):
@@ -102,12 +96,13 @@ class Kecamatan(models.Model):
     kabupaten = models.ForeignKey(
         Kabupaten, on_delete=models.PROTECT, related_name="kecamatan", verbose_name=_("kabupaten")
     )
-    boundary = GeoJSONField(
+    boundary = models.JSONField(
         _("batas wilayah"),
         null=True,
         blank=True,
         help_text=_("Geometri GeoJSON (EPSG:4326), disederhanakan oleh `import_boundaries`."),
     )
+    boundary_geojson = _boundary_text()
 
     objects = KecamatanQuerySet.as_manager()
 
@@ -138,12 +133,13 @@ class Desa(models.Model):
         Kecamatan, on_delete=models.PROTECT, related_name="desa", verbose_name=_("kecamatan")
     )
     kind = models.CharField(_("jenis"), max_length=10, choices=DesaKind.choices)
-    boundary = GeoJSONField(
+    boundary = models.JSONField(
         _("batas wilayah"),
         null=True,
         blank=True,
         help_text=_("Geometri GeoJSON (EPSG:4326), disederhanakan oleh `import_boundaries`."),
     )
+    boundary_geojson = _boundary_text()
 
     objects = DesaQuerySet.as_manager()
 

@@ -67,8 +67,12 @@ def _percent(part: str, whole: str):
     )
 
 
-# The boundary GeoJSON of a KIM's desa and kecamatan, left out of lists and reports.
-BOUNDARIES_VIA_DESA = ("desa__boundary", "desa__kecamatan__boundary")
+# A wilayah's boundary, as JSON and as its text, left out of lists and reports.
+BOUNDARY_FIELDS = ("boundary", "boundary_geojson")
+# The boundaries of a KIM's desa and kecamatan.
+BOUNDARIES_VIA_DESA = tuple(
+    f"{path}__{name}" for path in ("desa", "desa__kecamatan") for name in BOUNDARY_FIELDS
+)
 
 
 def stale_cutoff(on: datetime.date, months: int | None = None) -> datetime.date:
@@ -164,7 +168,9 @@ class KIMQuerySet(models.QuerySet):
 class DesaQuerySet(models.QuerySet):
     def for_table(self):
         """Desa with their kecamatan joined in, without the boundaries of either."""
-        return self.select_related("kecamatan").defer("boundary", "kecamatan__boundary")
+        return self.select_related("kecamatan").defer(
+            *BOUNDARY_FIELDS, *(f"kecamatan__{name}" for name in BOUNDARY_FIELDS)
+        )
 
     def with_coverage(self, on: datetime.date):
         """Annotate ``kim_formed`` (KIM formed by ``on``) and ``is_covered`` (at least one KIM
