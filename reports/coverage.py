@@ -11,7 +11,6 @@ transaction as every write (each KIM's status intervals, each kecamatan's counte
 country's daily changes), never the timeline itself: a date in the past costs what today does.
 """
 
-import bisect
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,20 +19,16 @@ from functools import cached_property
 from django.conf import settings
 from django.db import connections
 from django.db.models import (
-    Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from kimtracker import figure_cache
-from kimtracker.dates import month_end as _month_end
+from kimtracker.dates import month_end as _month_end  # noqa: F401 (the series' month ends)
 from kimtracker.figures import coverage_percent
 from villages.choices import DesaKind, KIMLevel
 from villages.models import (
@@ -48,7 +43,7 @@ from villages.models import (
     KIMStatusInterval,
     Provinsi,
 )
-from villages.querysets import BOUNDARY_FIELDS
+from villages.querysets import BOUNDARY_FIELDS, count_subquery
 
 from .models import Target
 
@@ -119,18 +114,10 @@ def _kim_needing_check_first(on: datetime.date, first: int = 10) -> list[KIM]:
     # date, but those with no activity recorded at all, by name (the name index, stopping at
     # ten), then, only if fewer, the others by their last activity; ``total`` is counted once
     # per query from the intervals alone.
-    counted = (
-        KIMStatusInterval.objects.needing_check(on)
-        .order_by()
-        .annotate(group=Value(1))
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     stale = (
         KIM.objects.needing_check(on)
         .for_table()
-        .annotate(total=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
+        .annotate(total=count_subquery(KIMStatusInterval.objects.needing_check(on)))
     )
     silent = ~Exists(KIMActivity.objects.filter(kim=OuterRef("pk"), occurred_on__lte=on))
     kims = list(stale.filter(silent).order_by("name")[:first])
@@ -349,17 +336,17 @@ def _summary(on: datetime.date) -> Summary:
         Kecamatan.objects.with_coverage(on)
         .order_by("code")
         .values_list(
-            "code",
-            "name",
-            "desa_total",
-            "desa_covered",
-            "kim_formed",
-            "kim_active",
-            "pk",
-            *_LEVEL_FIELDS,
+            "code", "name", "pk", "desa_covered", "kim_formed", "kim_active", *_LEVEL_FIELDS
         )
     )
-    kecamatan = [KecamatanCoverage(*row[:7], row[7:]) for row in rows]
+    # The desa of every kecamatan counted in one pass, not once per kecamatan.
+    desa_total = dict(_plain_rows(Desa.objects.count_per_kecamatan()))
+    kecamatan = [
+        KecamatanCoverage(
+            code, name, desa_total.get(pk, 0), covered, formed, active, pk, tuple(levels)
+        )
+        for code, name, pk, covered, formed, active, *levels in rows
+    ]
     return Summary(
         on=on,
         kecamatan=kecamatan,
@@ -420,35 +407,34 @@ def _monthly_series(on: datetime.date, *, until: datetime.date | None = None) ->
     """Formed and active KIM at each month end from the first formation up to ``on`` (the last
     month is taken on ``on`` itself, so it equals the cards), then empty months up to ``until``
     (e.g. the end of the last target year). One query: the country's daily changes of KIM
-    formed and active (``KIMCountChange``, a row per day with a change), added up; the result
-    agrees with ``KIM.objects.formed_by`` and ``active_on``."""
-    step_days: list[datetime.date] = []
-    formed_running: list[int] = []
-    cumulative: list[int] = []
-    formed_total = active_total = 0
-    for day, kim_formed, kim_active in (
+    formed and active (``KIMCountChange``, a row per day with a change) up to ``on``, added up
+    per month; the result agrees with ``KIM.objects.formed_by`` and ``active_on``."""
+    per_month = (
         KIMCountChange.objects.filter(day__lte=on)
-        .order_by("day")
-        .values_list("day", "kim_formed", "kim_active")
-    ):
+        .annotate(month=TruncMonth("day"))
+        .order_by("month")
+        .values_list("month")
+        .annotate(formed=Sum("kim_formed"), active=Sum("kim_active"))
+    )
+    running: dict[tuple[int, int], tuple[int, int]] = {}
+    formed_total = active_total = 0
+    for month, kim_formed, kim_active in per_month:
         formed_total += kim_formed
         active_total += kim_active
-        step_days.append(day)
-        formed_running.append(formed_total)
-        cumulative.append(active_total)
-    if not step_days:
+        running[month.year, month.month] = (formed_total, active_total)
+    if not running:
         return MonthlySeries([], [], [])
 
     months, formed, active_counts = [], [], []
-    year, month = step_days[0].year, step_days[0].month
+    year, month = min(running)
     last = max(until or on, on)
+    current = (0, 0)
     while (year, month) <= (last.year, last.month):
         months.append(f"{year:04d}-{month:02d}")
-        point = min(_month_end(year, month), on)
         if (year, month) <= (on.year, on.month):
-            i = bisect.bisect_right(step_days, point)
-            formed.append(formed_running[i - 1] if i else 0)
-            active_counts.append(cumulative[i - 1] if i else 0)
+            current = running.get((year, month), current)
+            formed.append(current[0])
+            active_counts.append(current[1])
         else:
             formed.append(None)
             active_counts.append(None)

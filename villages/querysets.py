@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import (
     Case,
+    Count,
     DateField,
     Exists,
     F,
@@ -46,10 +47,10 @@ def _in_force(on: datetime.date, path: str = "") -> Q:
     )
 
 
-def _count(queryset):
-    """A correlated ``SELECT COUNT(*)`` subquery of ``queryset`` (filtered on an
-    ``OuterRef``): no GROUP BY and no column, so an index on the correlated column answers it
-    alone (7,277 of them in the national dashboard's query)."""
+def count_subquery(queryset):
+    """A ``SELECT COUNT(*)`` subquery of ``queryset`` (correlated when it is filtered on an
+    ``OuterRef``), 0 when nothing matches: no GROUP BY and no column, so an index on the
+    filtered columns answers it alone."""
     counted = (
         queryset.order_by()
         .annotate(n=Func(Star(), function="COUNT", output_field=IntegerField()))
@@ -166,6 +167,12 @@ class KIMQuerySet(models.QuerySet):
 
 
 class DesaQuerySet(models.QuerySet):
+    def count_per_kecamatan(self):
+        """``(kecamatan id, number of desa)`` rows: one GROUP BY read from the kecamatan index,
+        for reads of every kecamatan at once (a correlated count per kecamatan, as
+        ``Kecamatan.with_coverage`` has, costs more for thousands)."""
+        return self.order_by().values_list("kecamatan").annotate(n=Count("*"))
+
     def for_table(self):
         """Desa with their kecamatan joined in, without the boundaries of either."""
         return self.select_related("kecamatan").defer(
@@ -180,7 +187,7 @@ class DesaQuerySet(models.QuerySet):
 
         in_force = KIMStatusInterval.objects.filter(_in_force(on), desa=OuterRef("pk"))
         return self.annotate(
-            kim_formed=_count(in_force),
+            kim_formed=count_subquery(in_force),
             is_covered=Exists(in_force.filter(is_active=True)),
         )
 
@@ -207,7 +214,7 @@ class KecamatanQuerySet(models.QuerySet):
                 )
             )
             .annotate(
-                desa_total=_count(Desa.objects.filter(kecamatan=OuterRef("pk"))),
+                desa_total=count_subquery(Desa.objects.filter(kecamatan=OuterRef("pk"))),
                 **{name: Coalesce(F(f"counters_on__{name}"), 0) for name in KECAMATAN_COUNTERS},
             )
             .annotate(coverage=_percent("desa_covered", "desa_total"))
