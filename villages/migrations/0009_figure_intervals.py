@@ -4,13 +4,6 @@ import django.db.models.deletion
 import django.db.models.expressions
 from django.db import migrations, models
 
-from villages import timeline
-
-
-def fill(apps, schema_editor):
-    """Existing deployments get their figures on ``migrate``: everything from the timeline."""
-    timeline.rebuild(apps)
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -246,5 +239,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        # Filled from the timeline by 0010, once its last column exists.
     ]

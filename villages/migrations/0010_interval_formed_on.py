@@ -6,7 +6,8 @@ from villages import timeline
 
 
 def fill(apps, schema_editor):
-    """The new column is filled the way every column is: everything again from the timeline."""
+    """Existing deployments get their figures on ``migrate``: the structure of 0009 and this
+    column, everything derived from the timeline."""
     timeline.rebuild(apps)
 
 
