@@ -125,12 +125,12 @@ class KIMFilterSet(SearchFilterSet):
     kecamatan = kecamatan_filter("desa__kecamatan")
     tingkat = django_filters.ChoiceFilter(
         label=_("Tingkat"),
-        field_name="level_on",
+        method="filter_level",
         choices=KIMLevel.choices,
         widget=_select(),
         empty_label=_("Semua tingkat"),
     )
-    aktif = yes_no_filter(_("Aktif"), field_name="active_on")
+    aktif = yes_no_filter(_("Aktif"), method="filter_active")
     perlu_verifikasi = yes_no_filter(_("Perlu verifikasi"), method="filter_needing_check")
     tahun = django_filters.NumberFilter(
         label=_("Tahun pembentukan"),
@@ -144,6 +144,17 @@ class KIMFilterSet(SearchFilterSet):
     class Meta:
         model = KIM
         fields = ["q", "kecamatan", "tingkat", "aktif", "perlu_verifikasi", "tahun"]
+
+    def filter_level(self, queryset, name, value):
+        """KIM at that level on the list's as-of date (see ``at_level_on``)."""
+        as_of, _errors = parse_as_of(self.request.GET)
+        return queryset.filter(pk__in=KIM.objects.at_level_on(value, as_of).values("pk"))
+
+    def filter_active(self, queryset, name, value):
+        """KIM active (or not) on the list's as-of date (see ``active_on``)."""
+        as_of, _errors = parse_as_of(self.request.GET)
+        on = KIM.objects.active_on if value == "ya" else KIM.objects.inactive_on
+        return queryset.filter(pk__in=on(as_of).values("pk"))
 
     def filter_needing_check(self, queryset, name, value):
         """KIM that need checking on the list's as-of date (see ``needing_check``)."""

@@ -128,18 +128,32 @@ class KIMQuerySet(models.QuerySet):
 
     def with_status_on(self, on: datetime.date):
         """Annotate ``level_on`` and ``active_on``: the level and active flag in force on ``on``,
-        from the KIM's status interval containing that day (one join; NULL/False for a KIM
-        not yet formed then, or voided)."""
-        return self.annotate(
-            status_on=FilteredRelation("intervals", condition=_in_force(on, "intervals"))
-        ).annotate(
-            level_on=F("status_on__level"),
-            active_on=Coalesce(F("status_on__is_active"), False),
+        from the KIM's status interval containing that day: the latest to start by then (they
+        follow each other without gap), one look-up in the (KIM, start) index per row shown;
+        NULL/False for a KIM not yet formed then, or voided. A subquery rather than a join, so
+        that counting a list does not read the intervals at all; filters use ``active_on`` and
+        ``at_level_on``, which join."""
+        from .models import KIMStatusInterval
+
+        in_force = KIMStatusInterval.objects.filter(kim=OuterRef("pk"), starts_on__lte=on).order_by(
+            "-starts_on"
         )
+        return self.annotate(
+            level_on=Subquery(in_force.values("level")[:1]),
+            active_on=Coalesce(Subquery(in_force.values("is_active")[:1]), False),
+        )
+
+    def _in_force_where(self, on: datetime.date, **condition):
+        """KIM formed by ``on`` whose interval in force that day matches ``condition`` (one
+        semi-join), with their status annotated."""
+        from .models import KIMStatusInterval
+
+        matching = KIMStatusInterval.objects.in_force(on).filter(**condition).values("kim")
+        return self.formed_by(on).filter(pk__in=matching).with_status_on(on)
 
     def active_on(self, on: datetime.date):
         """KIM formed by ``on`` and active on that day."""
-        return self.formed_by(on).with_status_on(on).filter(active_on=True)
+        return self._in_force_where(on, is_active=True)
 
     def with_last_activity(self, on: datetime.date):
         """Annotate ``last_activity_on``: the latest recorded activity on or before ``on``."""
@@ -163,7 +177,11 @@ class KIMQuerySet(models.QuerySet):
 
     def at_level_on(self, level: str, on: datetime.date):
         """KIM formed by ``on`` whose level in force that day is ``level``."""
-        return self.formed_by(on).with_status_on(on).filter(level_on=level)
+        return self._in_force_where(on, level=level)
+
+    def inactive_on(self, on: datetime.date):
+        """KIM formed by ``on`` and not active on that day."""
+        return self._in_force_where(on, is_active=False)
 
 
 class DesaQuerySet(models.QuerySet):
