@@ -489,6 +489,14 @@ class KIMStatusInterval(models.Model):
         verbose_name_plural = _("interval status KIM")
         indexes = [
             models.Index(fields=["desa", "starts_on"], name="kim_interval_desa_idx"),
+            # KIM active today, by desa (desa without an active KIM, the needing-check count):
+            # read from the index alone.
+            models.Index(
+                fields=["desa"],
+                include=["kim", "formed_on"],
+                condition=Q(ends_on__isnull=True, is_active=True),
+                name="kim_interval_open_active_idx",
+            ),
             # KIM active on a date and formed before another (needing check): an index-only
             # range scan.
             models.Index(
