@@ -228,7 +228,7 @@ def run(operation, world, kims: list[KIM]):
 
 
 @hypothesis_settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     # The world is built once per test; each example runs in a transaction rolled back at its
     # end, so no example sees another's KIM.
