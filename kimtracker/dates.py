@@ -16,9 +16,15 @@ def month_end(year: int, month: int) -> datetime.date:
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    """The same day ``months`` earlier (the month's last day when it is shorter). A day before
+    the calendar's first (year 1, for an "as of" date in its first months) is its first day,
+    ``datetime.date.min``: nothing happened before either."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
     return datetime.date(year, month, min(day.day, month_end(year, month).day))
 
 

@@ -21,26 +21,31 @@ class IndonesianFirstLocaleMiddleware(LocaleMiddleware):
 
 
 class RejectNullCharactersMiddleware:
-    """Refuse a request whose query string or form data holds a NUL character: no database
-    stores it, and PostgreSQL refuses it with an error, so it gets a clear 400 here instead."""
+    """Refuse a request whose path, query string or form data holds a NUL character: no
+    database stores it, and PostgreSQL refuses it with an error (``/desa/%00/`` was a 500), so
+    it gets a clear 400 here instead."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        sources = [request.GET] + ([request.POST] if request.method == "POST" else [])
-        for params in sources:
+        if not self._holds_nul(request):
+            return self.get_response(request)
+        return render(
+            request,
+            "400.html",
+            {
+                "message": _(
+                    "Permintaan berisi karakter yang tidak sah (NUL); tidak ada yang disimpan."
+                )
+            },
+            status=400,
+        )
+
+    @staticmethod
+    def _holds_nul(request) -> bool:
+        texts = [request.path_info]
+        for params in [request.GET] + ([request.POST] if request.method == "POST" else []):
             for key, values in params.lists():
-                if "\x00" in key or any("\x00" in value for value in values):
-                    return render(
-                        request,
-                        "400.html",
-                        {
-                            "message": _(
-                                "Permintaan berisi karakter yang tidak sah (NUL); "
-                                "tidak ada yang disimpan."
-                            )
-                        },
-                        status=400,
-                    )
-        return self.get_response(request)
+                texts += [key, *values]
+        return any("\x00" in text for text in texts)

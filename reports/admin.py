@@ -1,12 +1,13 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from kimtracker.admin import HistoryAdmin
 
 from . import services
 from .models import Target
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(HistoryAdmin):
     list_display = ["year", "kim_count", "note"]
     search_fields = ["year", "note"]
 

@@ -39,11 +39,13 @@ def parse_month(text: str) -> datetime.date:
     """``YYYY-MM`` as the first day of that month; refuses malformed, future months and months
     before any data with ``MonthError``."""
     match = MONTH_PATTERN.match(text or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    year, number = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    # Year 0000 matches the pattern but no calendar has it.
+    if year < datetime.MINYEAR or not 1 <= number <= 12:
         raise MonthError(
             _("Bulan %(month)s tidak dikenali; tulis seperti 2023-06.") % {"month": text}
         )
-    month = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+    month = datetime.date(year, number, 1)
     today = timezone.localdate()
     if month > today.replace(day=1):
         raise MonthError(

@@ -25,6 +25,14 @@ def test_months_before():
     assert months_before(D(2024, 3, 31), 1) == D(2024, 2, 29)
 
 
+def test_months_before_the_calendar_starts():
+    """An "as of" date in year 1 (typed or generated) asks for a day before the calendar's
+    first: that is its first day, not a ValueError (a 500 on every page with figures)."""
+    assert months_before(D(1, 3, 31), 6) == D.min
+    assert months_before(D(1, 12, 31), 6) == D(1, 6, 30)
+    assert months_before(D(9999, 12, 31), -1) == D.max
+
+
 def test_validate_not_in_future():
     today = timezone.localdate()
     validate_not_in_future(today)

@@ -4,7 +4,8 @@ admin keeps the same rules and the same timeline as the rest of the application.
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from kimtracker.admin import HistoryAdmin, ModelAdmin
 
 from . import services
 from .fields import KIM_DETAIL_FIELDS
@@ -50,13 +51,13 @@ def area_list_filter(kecamatan: str):
 
 
 @admin.register(Provinsi)
-class ProvinsiAdmin(admin.ModelAdmin):
+class ProvinsiAdmin(ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Kabupaten)
-class KabupatenAdmin(admin.ModelAdmin):
+class KabupatenAdmin(ModelAdmin):
     list_display = ["code", "name", "provinsi"]
     list_select_related = ["provinsi"]
     search_fields = ["code", "name"]
@@ -64,7 +65,7 @@ class KabupatenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Kecamatan)
-class KecamatanAdmin(admin.ModelAdmin):
+class KecamatanAdmin(ModelAdmin):
     list_display = ["code", "name", "kabupaten"]
     list_select_related = ["kabupaten"]
     search_fields = ["code", "name"]
@@ -72,7 +73,7 @@ class KecamatanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Desa)
-class DesaAdmin(admin.ModelAdmin):
+class DesaAdmin(ModelAdmin):
     list_display = ["code", "name", "kind", "kecamatan"]
     list_select_related = ["kecamatan"]
     search_fields = ["code", "name", "kecamatan__name"]
@@ -91,7 +92,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(KIM)
-class KIMAdmin(SimpleHistoryAdmin):
+class KIMAdmin(HistoryAdmin):
     list_display = ["name", "desa", "kecamatan", "formed_on", "level", "is_active", "is_demo"]
     list_select_related = ["desa__kecamatan"]
     search_fields = ["name", "desa__name", "desa__code", "desa__kecamatan__name"]
@@ -140,7 +141,7 @@ class KIMAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(KecamatanAssignment)
-class KecamatanAssignmentAdmin(admin.ModelAdmin):
+class KecamatanAssignmentAdmin(ModelAdmin):
     list_display = ["user", "kecamatan"]
     list_select_related = ["user", "kecamatan"]
     search_fields = ["user__username", "kecamatan__name", "kecamatan__code"]
@@ -149,7 +150,7 @@ class KecamatanAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(KIMStatusChange)
-class KIMStatusChangeAdmin(admin.ModelAdmin):
+class KIMStatusChangeAdmin(ModelAdmin):
     """Entries are facts: added through the service, never edited or deleted here; the form is
     the KIM page's, with the KIM to choose."""
 

@@ -1,6 +1,8 @@
 """django-filter filter sets of the registry's lists. Each pairs ``kecamatan`` with a free-text
 ``q``; filters on level and active read the values in force on the page's as-of date."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -83,6 +85,22 @@ def yes_no_filter(label, *, field_name: str | None = None, method: str | None = 
     )
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year: a whole number the calendar has (1 to 9999). Anything else is an error
+    shown by the filter form, never a date built from it (year 0 or 10**20 made a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        message = _("Tahun harus bilangan bulat antara 1 dan 9999.")
+        kwargs.setdefault("min_value", datetime.MINYEAR)
+        kwargs.setdefault("max_value", datetime.MAXYEAR)
+        kwargs.setdefault(
+            "error_messages", {"min_value": message, "max_value": message, "invalid": message}
+        )
+        super().__init__(*args, **kwargs)
+
+
 class KecamatanFilterSet(SearchFilterSet):
     search_fields = ("name", "code")
     wilayah = django_filters.CharFilter(
@@ -132,7 +150,7 @@ class KIMFilterSet(SearchFilterSet):
     )
     aktif = yes_no_filter(_("Aktif"), method="filter_active")
     perlu_verifikasi = yes_no_filter(_("Perlu verifikasi"), method="filter_needing_check")
-    tahun = django_filters.NumberFilter(
+    tahun = YearFilter(
         label=_("Tahun pembentukan"),
         field_name="formed_on",
         lookup_expr="year",
