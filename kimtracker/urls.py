@@ -13,6 +13,8 @@ from kimtracker.forms import LoginForm
 
 # 503 with Retry-After when the database is unavailable, else the plain 500 page.
 handler500 = "kimtracker.views.server_error"
+# A refused request's message on the 400 page.
+handler400 = "kimtracker.views.bad_request"
 
 urlpatterns = [
     path("", include("reports.root_urls")),

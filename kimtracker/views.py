@@ -1,16 +1,35 @@
-"""Project-wide views: the server error pages (``handler500`` in ``kimtracker.urls``)."""
+"""Project-wide views: the error pages (``handler400`` and ``handler500`` in
+``kimtracker.urls``)."""
 
 import sys
 
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseServerError
+from django.shortcuts import render
 from django.template import loader
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 # How long a client or proxy should wait before trying again when the database is away.
 RETRY_AFTER_SECONDS = 30
 # PostgreSQL's SQLSTATE for a write refused by a read-only database or replica.
 READ_ONLY_SQLSTATE = "25006"
+
+
+class InputRefused(BadRequest):
+    """A request refused for what it asks (a file format the page does not offer, ...). Its
+    message, in the user's language, is shown on the 400 page."""
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """The 400 page, saying what was refused when the application refused it
+    (``InputRefused``); Django's own refusals (a bad host, a broken upload) keep its page,
+    which shows no detail and needs nothing of the request."""
+    if isinstance(exception, InputRefused):
+        return render(request, "400.html", {"message": str(exception)}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def database_unavailable(error: BaseException | None) -> bool:

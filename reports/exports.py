@@ -13,9 +13,7 @@ The PDF needs WeasyPrint's system libraries (Pango, HarfBuzz) and a font (DejaVu
 nothing from the network.
 """
 
-import csv
 import datetime
-import io
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -23,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from kimtracker.downloads import csv_bytes
 from villages.choices import DesaKind, KIMLevel
 
 from . import coverage, svg, xlsx
@@ -231,14 +230,10 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
 
 
 def to_csv(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
-    """The per-kecamatan table with its total row, UTF-8 with a BOM (so that spreadsheet
-    programs read the encoding right)."""
+    """The per-kecamatan table with its total row (``kimtracker.downloads.csv_bytes``: UTF-8
+    with a BOM, no cell a formula)."""
     with translation.override(language):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(report.kecamatan_header())
-        writer.writerows(report.kecamatan_rows())
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return csv_bytes([report.kecamatan_header(), *report.kecamatan_rows()])
 
 
 # PDF -----------------------------------------------------------------------------------------

@@ -2,11 +2,10 @@
 formation date, level and active flag as of a date. No personal data (no officers, phones,
 addresses or e-mail)."""
 
-import csv
 import datetime
-import io
 import json
 
+from kimtracker.downloads import csv_bytes
 from villages.choices import KIMLevel
 from villages.models import KIM
 
@@ -41,12 +40,10 @@ def rows(on: datetime.date) -> list[dict]:
 
 
 def to_csv(on: datetime.date) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    for row in rows(on):
-        writer.writerow({**row, "aktif": "ya" if row["aktif"] else "tidak"})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The rows as CSV (``kimtracker.downloads.csv_bytes``: UTF-8 with a BOM, no cell a
+    formula), ``aktif`` written ya/tidak."""
+    written = ({**row, "aktif": "ya" if row["aktif"] else "tidak"} for row in rows(on))
+    return csv_bytes([COLUMNS, *([row[column] for column in COLUMNS] for row in written)])
 
 
 def to_json(on: datetime.date) -> bytes:

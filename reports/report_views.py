@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -11,7 +10,7 @@ from django.views.generic import FormView, TemplateView
 
 from kimtracker import roles
 from kimtracker.asof import AsOfMixin
-from kimtracker.downloads import attachment
+from kimtracker.downloads import attachment, offered_format
 from kimtracker.forms import add_service_errors
 
 from . import monthly, opendata, services
@@ -38,7 +37,10 @@ class MonthlyReportView(ReportsPermissionMixin, View):
     """``/laporan/bulanan/YYYY-MM/``: the page, or its file with ``?format=xlsx|pdf|csv``. A
     month that cannot be reported gets the list of months with a clear message."""
 
+    formats = ("xlsx", "pdf", "csv")
+
     def get(self, request, month):
+        kind = offered_format(request.GET.get("format"), self.formats)
         try:
             report = monthly.build(monthly.parse_month(month))
         except monthly.MonthError as error:
@@ -48,16 +50,13 @@ class MonthlyReportView(ReportsPermissionMixin, View):
                 "error": str(error),
             }
             return render(request, "reports/report_index.html", context, status=400)
-        kind = request.GET.get("format")
-        if kind in ("xlsx", "pdf", "csv"):
+        if kind:
             from . import exports
 
             render_file = {"xlsx": exports.to_xlsx, "pdf": exports.to_pdf, "csv": exports.to_csv}[
                 kind
             ]
             return attachment(render_file(report), exports.filename(report, kind), kind)
-        if kind:
-            raise Http404(_("Format %(format)s tidak tersedia.") % {"format": kind})
         return render(request, "reports/monthly_report.html", {"report": report})
 
 
@@ -94,8 +93,9 @@ class TargetView(ReportsPermissionMixin, FormView):
 class OpenDataView(ReportsPermissionMixin, AsOfMixin, View):
     """The KIM registry without personal data, as CSV or JSON, as of ``?tanggal=``."""
 
+    formats = ("csv", "json")
+
     def get(self, request, kind):
-        if kind not in ("csv", "json"):
-            raise Http404(_("Format %(format)s tidak tersedia.") % {"format": kind})
+        offered_format(kind, self.formats)
         content = opendata.to_csv(self.as_of) if kind == "csv" else opendata.to_json(self.as_of)
         return attachment(content, f"kim-{self.as_of.isoformat()}.{kind}", kind)

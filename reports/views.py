@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from kimtracker import figure_cache
 from kimtracker.asof import AsOfMixin
-from kimtracker.downloads import CONTENT_TYPES, attachment
+from kimtracker.downloads import CONTENT_TYPES, attachment, offered_format
 from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
 from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
@@ -100,6 +100,7 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
     printable, and as XLSX with ``?format=xlsx``."""
 
     template_name = "reports/followup.html"
+    formats = ("xlsx",)
 
     def get(self, request, *args, **kwargs):
         # One kabupaten: a select of its kecamatan. A province or the country: a select of
@@ -107,7 +108,7 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
         # thousands of rows; its XLSX stays available).
         self.at_scale = Kecamatan.objects.too_many_to_list()
         self.within = self._chosen_wilayah(request.GET)
-        wants_xlsx = request.GET.get("format") == "xlsx"
+        wants_xlsx = offered_format(request.GET.get("format"), self.formats) == "xlsx"
         self.follow_up = (
             followup.build(self.as_of, within=self.within)
             if self.within or wants_xlsx or not self.at_scale

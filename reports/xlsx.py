@@ -5,8 +5,10 @@ XlsxWriter writes rows straight into the sheet's XML; on 90,000 rows of four cel
 10 s target (``docs/performance.md``). openpyxl stays for reading uploaded files.
 
 Every cell keeps its type: numbers as numbers, dates as dates (``DD/MM/YYYY``). Text is always
-text: a KIM name or a note that starts with ``=`` or looks like a web address is written as the
-characters the officer typed, never turned into a formula or a link.
+text: a KIM name or a note that looks like a web address is written as the characters the
+officer typed, never turned into a link; one that starts like a formula (``=``, ``+``, ``-``,
+``@``) is written with a leading apostrophe (``kimtracker.downloads.spreadsheet_cell``, as in
+every CSV), so that editing the cell or saving the sheet as CSV never makes it one.
 """
 
 import io
@@ -16,10 +18,20 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from kimtracker.downloads import spreadsheet_cell
+
 DATE_FORMAT = "DD/MM/YYYY"
 PERCENT_FORMAT = "0.0"
 # Excel's limit on a sheet name.
 SHEET_NAME_LENGTH = 31
+
+
+class _Worksheet(Worksheet):
+    """A sheet whose every text cell goes through ``spreadsheet_cell``: ``_write_string`` is
+    where XlsxWriter's ``write``, ``write_row`` and ``write_string`` all put text."""
+
+    def _write_string(self, row, col, string, cell_format=None):
+        return super()._write_string(row, col, spreadsheet_cell(string), cell_format)
 
 
 class Book:
@@ -58,7 +70,7 @@ class Book:
         return self._formats[key]
 
     def sheet(self, name: str) -> Worksheet:
-        return self.workbook.add_worksheet(name[:SHEET_NAME_LENGTH])
+        return self.workbook.add_worksheet(name[:SHEET_NAME_LENGTH], worksheet_class=_Worksheet)
 
     def table(
         self,

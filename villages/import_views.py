@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -27,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from kimtracker.downloads import attachment
+from kimtracker.downloads import attachment, offered_format
 from kimtracker.forms import BootstrapMixin
 
 from .importing import activity, kim
@@ -234,8 +233,7 @@ class ImportTemplateView(ImportKindMixin, View):
     """The import template as CSV or XLSX: the column headers and one example row."""
 
     def get(self, request, format):
-        if format not in FORMATS:
-            raise Http404
+        offered_format(format, FORMATS)
         content, _content_type = self.kind.importer.template_file(format)
         return attachment(content, f"{self.kind.template_filename}.{format}", format)
 

@@ -9,10 +9,10 @@ from django.utils.translation import pgettext_lazy
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from kimtracker import roles
 from kimtracker.asof import AsOfMixin
+from kimtracker.downloads import ExportMixin
 from kimtracker.figures import coverage_percent
 from kimtracker.roles import ViewPermissionMixin
 

@@ -304,7 +304,9 @@ def test_nice_maximum():
 
 def test_xlsx_writes_what_officers_typed_as_text(user, malang):
     """A name or note that starts with "=" or is a web address stays text in every workbook:
-    no formula runs and no link appears when a manager opens the file."""
+    no formula runs and no link appears when a manager opens the file, and the apostrophe
+    before a formula's "=" (``kimtracker.downloads.spreadsheet_cell``) keeps it text when the
+    cell is edited or the sheet saved as CSV."""
     from villages import services
 
     desa = Desa.objects.get(code="35.07.08.2001")
@@ -322,7 +324,7 @@ def test_xlsx_writes_what_officers_typed_as_text(user, malang):
     assert new == [
         (
             datetime.datetime(2024, 1, 10),  # noqa: DTZ001 (a spreadsheet cell has no zone)
-            '=HYPERLINK("http://x.test","klik")',
+            '\'=HYPERLINK("http://x.test","klik")',
             desa.name,
             desa.code,
             "Wajak",
@@ -330,7 +332,7 @@ def test_xlsx_writes_what_officers_typed_as_text(user, malang):
     ]
     events = book["Perubahan status"]
     assert [row[6] for row in events.iter_rows(min_row=2, values_only=True)] == [
-        "=1+1",
+        "'=1+1",
         "https://x.test/a",
     ]
     cells = [c for row in book["KIM baru"].iter_rows() for c in row]
@@ -340,7 +342,7 @@ def test_xlsx_writes_what_officers_typed_as_text(user, malang):
     content = followup.to_xlsx(followup.build(D(2025, 6, 30)))
     sheet = load_workbook(io.BytesIO(content))["KIM perlu verifikasi"]
     names = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ['=HYPERLINK("http://x.test","klik")']
+    assert names == ['\'=HYPERLINK("http://x.test","klik")']
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 

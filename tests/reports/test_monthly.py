@@ -197,7 +197,7 @@ def test_open_data_has_no_personal_data(manager_client, demo):
         "tingkat",
         "aktif",
     }
-    assert manager_client.get("/laporan/data-terbuka/kim.xml").status_code == 404
+    assert manager_client.get("/laporan/data-terbuka/kim.xml").status_code == 400
 
 
 def test_only_managers_reach_reports(client, staf, user, demo):

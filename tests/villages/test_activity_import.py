@@ -406,7 +406,7 @@ def test_template_download(officer_client, file_format):
         dataset = tablib.Dataset().load(io.BytesIO(response.content), format="xlsx")
     assert dataset.headers == HEADERS
     assert dataset[0][3] == "diskusi"
-    assert officer_client.get("/kim/kegiatan/impor/templat.pdf").status_code == 404
+    assert officer_client.get("/kim/kegiatan/impor/templat.pdf").status_code == 400
 
 
 def test_upload_preview_confirm(officer_client, user, desa, kim):

@@ -106,8 +106,10 @@ def test_template_download_has_the_columns_and_reimports(officer_client, user, m
     assert kim.member_count == 15
 
 
-def test_unknown_template_format_is_not_found(officer_client):
-    assert officer_client.get("/kim/impor/templat.pdf").status_code == 404
+def test_unknown_template_format_is_refused(officer_client):
+    response = officer_client.get("/kim/impor/templat.pdf")
+    assert response.status_code == 400
+    assert "Format pdf tidak tersedia" in response.content.decode()
 
 
 # --- Create, update, unchanged --------------------------------------------------------------

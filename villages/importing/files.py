@@ -25,7 +25,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kimtracker.downloads import CONTENT_TYPES
+from kimtracker.downloads import CONTENT_TYPES, spreadsheet_cell
 
 from ..validators import normalize_phone
 
@@ -442,7 +442,7 @@ def template_file(
     and one ``example`` row. Returns the content and its content type. The CSV starts with a
     byte order mark so that Excel opens it as UTF-8."""
     dataset = tablib.Dataset(headers=list(columns), title=title)
-    dataset.append([example.get(header, "") for header in columns])
+    dataset.append([spreadsheet_cell(example.get(header, "")) for header in columns])
     if file_format == "csv":
         return ("\ufeff" + dataset.export("csv")).encode("utf-8"), CONTENT_TYPES["csv"]
     if file_format == "xlsx":
