@@ -247,6 +247,23 @@ def normalise_name(value) -> str:
 
 
 def _read_file(file: Path) -> list[Feature]:
+    """The features of one GeoJSON file. The JSON parser and shapely go one level deeper in
+    Python's stack for each level of nesting, so a file nested thousands of levels deep (100,000
+    ``[``: broken or hostile) reaches the recursion limit; it is refused like any broken file.
+    GeoJSON of boundaries is a few levels deep."""
+    try:
+        return _read_features_of(file)
+    except RecursionError:
+        raise BoundaryError(
+            _(
+                "Berkas %(file)s bersarang terlalu dalam (ribuan tingkat larik di dalam larik "
+                "atau objek di dalam objek), jadi bukan GeoJSON batas wilayah."
+            )
+            % {"file": file.name}
+        ) from None
+
+
+def _read_features_of(file: Path) -> list[Feature]:
     try:
         data = json.loads(file.read_bytes())
     except OSError as exc:

@@ -327,9 +327,24 @@ def _point(tmp_path):
     )
 
 
+def _deeply_nested(tmp_path):
+    return write(tmp_path / "kec.geojson", "[" * 100_000)
+
+
+def _deeply_nested_coordinates(tmp_path):
+    """Within what the JSON parser reads, beyond what shapely does."""
+    coordinates = "[" * 900 + "112.0" + "]" * 900
+    geometry = f'{{"type": "Polygon", "coordinates": {coordinates}}}'
+    properties = '{"kode": "35.07.08"}'
+    text = f'{{"type": "Feature", "properties": {properties}, "geometry": {geometry}}}'
+    return write(tmp_path / "kec.geojson", text)
+
+
 @pytest.mark.parametrize(
     ("make_input", "message"),
     [
+        (_deeply_nested, "bersarang terlalu dalam"),
+        (_deeply_nested_coordinates, "bersarang terlalu dalam"),
         (_not_json, "bukan JSON yang sah"),
         (_not_geojson, "bukan GeoJSON: isinya harus sebuah Feature atau FeatureCollection"),
         (_projected_crs, f"memakai sistem koordinat {UTM_49S}. Berkas harus EPSG:4326"),
