@@ -4,6 +4,7 @@ leaves nothing of its file, and the same import run again then succeeds complete
 
 import csv
 import datetime
+import logging
 import signal
 import subprocess
 import time
@@ -191,6 +192,49 @@ def test_unreachable_database_gets_503_and_a_bug_gets_500(user, malang, monkeypa
     assert response.status_code == 500
     assert "Retry-After" not in response
     assert "Terjadi kesalahan pada server" in response.content.decode()
+
+
+def test_an_outage_logs_one_line_per_request_and_a_bug_its_traceback(
+    user, malang, monkeypatch, caplog
+):
+    """While PostgreSQL restarts, each 503 is one log line without a traceback (the probe saw
+    549 lines for 182 requests); an error of the application keeps its traceback."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+
+    def refuse():
+        raise OperationalError(
+            'connection to server at "127.0.0.1", port 5432 failed: Connection refused\n'
+            "\tIs the server running on that host and accepting TCP/IP connections?\n"
+        )
+
+    urls = [reverse("dashboard"), reverse("villages:kim_list"), "/desa/baris%0Abaru/"]
+    with monkeypatch.context() as patch, caplog.at_level(logging.INFO):
+        patch.setattr(connection, "ensure_connection", refuse)
+        for url in urls:
+            assert client.get(url).status_code == 503
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(records) == len(urls)
+    lines = [logging.Formatter().format(record) for record in records]
+    assert all(record.exc_info is None for record in records)
+    assert all("\n" not in line for line in lines)
+    assert lines[0] == (
+        "503 GET /: database unavailable (OperationalError: connection to server at "
+        '"127.0.0.1", port 5432 failed: Connection refused)'
+    )
+    assert "/desa/baris\\nbaru/" in lines[2]
+
+    caplog.clear()
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("reports.views.coverage.summary", bug)
+    with caplog.at_level(logging.INFO):
+        assert client.get(reverse("dashboard")).status_code == 500
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.exc_info is not None
+    assert "ValueError: a bug" in logging.Formatter().format(record)
 
 
 # --- An import killed in the middle of its transaction ------------------------------------------
