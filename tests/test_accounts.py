@@ -102,3 +102,60 @@ def test_nul_characters_get_a_clear_400(client, user):
     assert "karakter yang tidak sah" in response.content.decode()
     response = client.post(reverse("villages:kim_create"), {"name": "KIM\x00"})
     assert response.status_code == 400
+
+
+# --- Login throttling behind the reverse proxy (issue 13, finding 11) --------------------------
+
+PROXY = "127.0.0.1"
+PASSWORD = "rahasia-kuat-123"
+# Two offices' computers behind the nginx of docs/deploy.md, and someone outside it.
+CLIENT_A = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.10"}
+CLIENT_B = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.20"}
+
+
+def _log_in(client, user, password, meta) -> int:
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": password}, **meta
+    )
+    client.logout()
+    return response.status_code
+
+
+def _lock_out(client, user, settings, meta):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _log_in(client, user, "salah", meta) == 200
+    assert _log_in(client, user, "salah", meta) == 429
+    assert _log_in(client, user, PASSWORD, meta) == 429
+
+
+def test_clients_behind_a_trusted_proxy_do_not_lock_each_other_out(client, user, settings):
+    settings.KIM_TRUSTED_PROXIES = [PROXY]
+    user.set_password(PASSWORD)
+    user.save()
+    _lock_out(client, user, settings, CLIENT_A)
+    assert _log_in(client, user, PASSWORD, CLIENT_B) == 302
+
+
+def test_a_forged_forwarded_for_is_not_believed(client, user, settings):
+    settings.KIM_TRUSTED_PROXIES = [PROXY]
+    user.set_password(PASSWORD)
+    user.save()
+    # From outside the proxy, naming client B: the failures count for the sender's address.
+    outside = {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "203.0.113.20"}
+    _lock_out(client, user, settings, outside)
+    assert _log_in(client, user, PASSWORD, CLIENT_B) == 302
+    # Through the proxy, with B's address put in front: the proxy appends the real one.
+    through = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.20, 198.51.100.8"}
+    _lock_out(client, user, settings, through)
+    assert _log_in(client, user, PASSWORD, CLIENT_B) == 302
+
+
+def test_without_trusted_proxies_the_connection_is_the_client(client, user, settings):
+    """The default: a header is never believed, so behind a proxy that is not configured all
+    clients are the proxy's one address (docs/deploy.md says to set KIM_TRUSTED_PROXIES)."""
+    assert settings.KIM_TRUSTED_PROXIES == []
+    user.set_password(PASSWORD)
+    user.save()
+    _lock_out(client, user, settings, CLIENT_A)
+    assert _log_in(client, user, PASSWORD, CLIENT_B) == 429
+    assert _log_in(client, user, PASSWORD, {"REMOTE_ADDR": "198.51.100.9"}) == 302

@@ -47,20 +47,27 @@ class Response:
 
 class Browser:
     """Cookies and requests, without following redirects. Cookies are sent to whichever server
-    is asked (as a browser does behind one host name and a load balancer)."""
+    is asked (as a browser does behind one host name and a load balancer). ``source`` is the
+    local address it connects from (another 127.x.y.z is another client)."""
 
-    def __init__(self):
+    def __init__(self, source: str | None = None):
         self.cookies: dict[str, str] = {}
+        self.source = source
 
-    def request(self, server, method, path, data=None) -> Response:
-        headers = {"Host": f"127.0.0.1:{server.port}"}
+    def request(self, server, method, path, data=None, headers=None) -> Response:
+        headers = {"Host": f"127.0.0.1:{server.port}", **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if data is not None:
             body = urlencode(data)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=HTTP_TIMEOUT)
+        connection = http.client.HTTPConnection(
+            "127.0.0.1",
+            server.port,
+            timeout=HTTP_TIMEOUT,
+            source_address=(self.source, 0) if self.source else None,
+        )
         try:
             connection.request(method, path, body=body, headers=headers)
             reply = connection.getresponse()
@@ -78,8 +85,8 @@ class Browser:
     def get(self, server, path) -> Response:
         return self.request(server, "GET", path)
 
-    def post(self, server, path, data) -> Response:
-        return self.request(server, "POST", path, data)
+    def post(self, server, path, data, headers=None) -> Response:
+        return self.request(server, "POST", path, data, headers)
 
 
 def csrf_token(page: Response) -> str:
@@ -114,10 +121,11 @@ class Server:
 
 
 @contextmanager
-def gunicorn(database: ScratchDatabase, log: Path, workers: int = 2):
-    """``gunicorn kimtracker.wsgi`` on a free port of 127.0.0.1, on ``database``. The test binds
-    the listening socket and hands it over (``fd://``), so no other process can take the port
-    between choosing and binding it. Stopped (SIGTERM, then SIGKILL) with its workers on exit."""
+def gunicorn(database: ScratchDatabase, log: Path, workers: int = 2, env: dict | None = None):
+    """``gunicorn kimtracker.wsgi`` on a free port of 127.0.0.1, on ``database`` (``env`` adds
+    to its environment). The test binds the listening socket and hands it over (``fd://``), so
+    no other process can take the port between choosing and binding it. Stopped (SIGTERM, then
+    SIGKILL) with its workers on exit."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -140,7 +148,7 @@ def gunicorn(database: ScratchDatabase, log: Path, workers: int = 2):
                 "5",
             ],
             cwd=ROOT,
-            env=database.env(),
+            env={**database.env(), **(env or {})},
             pass_fds=[listener.fileno()],
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -1,6 +1,7 @@
 """Settings shared by every environment, read from the environment with django-environ."""
 
 import hashlib
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -159,6 +160,14 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The client's address behind a reverse proxy: the proxies (addresses or networks, e.g.
+# "127.0.0.1" for the nginx of docs/deploy.md) whose X-Forwarded-For is believed
+# (kimtracker/client_ip.py). Empty, the default: the connection's address (REMOTE_ADDR), right
+# when clients connect to gunicorn directly; behind a proxy it makes every client one address.
+KIM_TRUSTED_PROXIES = env.list("KIM_TRUSTED_PROXIES", default=[])
+for _proxy in KIM_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo stops the start, not every log-in
+AXES_CLIENT_IP_CALLABLE = "kimtracker.client_ip.client_ip"
 
 # E-mail (password reset, monthly reports): EMAIL_URL, e.g. smtp+tls://user:pass@host:587
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
