@@ -145,7 +145,7 @@ def update_kim(
     from) a save after someone else's is refused with ``ConcurrentEditError``. Saving the same
     values again changes nothing (no history entry), so re-imports are idempotent."""
     _check_detail_fields(details)
-    kim = KIM.objects.select_for_update().select_related("desa").get(pk=kim.pk)
+    kim = KIM.objects.select_for_update(of=("self",)).select_related("desa").get(pk=kim.pk)
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_EDIT)
     if expected_version is not None and expected_version != kim.version:
@@ -232,7 +232,7 @@ def record_status_change(
     kept forever. The KIM row's current level and active flag are then recomputed from the whole
     timeline, so a back-dated entry leaves them right too. Refuses an entry before formation, in
     the future, or one that changes nothing on its date."""
-    kim = KIM.objects.select_for_update().select_related("desa").get(pk=kim.pk)
+    kim = KIM.objects.select_for_update(of=("self",)).select_related("desa").get(pk=kim.pk)
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_STATUS)
     change = KIMStatusChange(
@@ -265,7 +265,7 @@ def record_status_change(
 def void_kim(*, kim: KIM, reason: str, by) -> KIM:
     """Void a KIM registered by mistake: it then counts in no figure, stays in the history with
     the reason, and its name may be registered again in the desa. Only the superuser deletes."""
-    kim = KIM.objects.select_for_update().select_related("desa").get(pk=kim.pk)
+    kim = KIM.objects.select_for_update(of=("self",)).select_related("desa").get(pk=kim.pk)
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_VOID)
     if not (reason or "").strip():
