@@ -243,13 +243,26 @@ def _apply_count_changes(changes: dict[datetime.date, list[int]], apps=global_ap
         )
 
 
+def lock_kecamatan(kecamatan_ids, apps=global_apps) -> None:
+    """Lock the rows of these kecamatan until the transaction ends, in id order, so that two
+    writes in one kecamatan recount it one after the other and never wait on each other in a
+    circle. A no-key lock: it blocks no reader and no insert that refers to the kecamatan."""
+    kecamatan_model = apps.get_model("villages", "Kecamatan")
+    list(
+        kecamatan_model.objects.select_for_update(no_key=True)
+        .filter(pk__in=kecamatan_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def refresh_kim(kim_id: int, apps=global_apps, *, removing: bool = False) -> None:
     """Write one KIM's intervals again from its timeline, then the counters of its kecamatan
     (and of the kecamatan it left, when its desa changed) and its share of the country's daily
     counters. Call it inside the transaction of the write, after the write (``removing``:
     before deleting the KIM, which then counts nowhere). The kecamatan rows are locked first,
     so two writes in one kecamatan recount it one after the other."""
-    kim_model, change_model, interval, _coverage, _count, kecamatan_model = _models(apps)
+    kim_model, change_model, interval, _coverage, _count, _kecamatan = _models(apps)
     kim = (
         kim_model.objects.filter(pk=kim_id)
         .values("formed_on", "desa_id", "desa__kecamatan_id", "voided_at")
@@ -273,14 +286,7 @@ def refresh_kim(kim_id: int, apps=global_apps, *, removing: bool = False) -> Non
         )
         new_periods = kim_periods(kim["formed_on"], entries)
     kecamatan_ids = old_kecamatan | ({kim["desa__kecamatan_id"]} if new_periods else set())
-    # No-key lock: inserting a KIM takes a key-share lock on its desa's rows, never on the
-    # kecamatan's, and this one does not block readers.
-    list(
-        kecamatan_model.objects.select_for_update(no_key=True)
-        .filter(pk__in=kecamatan_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    lock_kecamatan(kecamatan_ids, apps)
     _delete(interval.objects.filter(kim_id=kim_id))
     if new_periods:
         _insert(

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from kimtracker import roles
 
-from .. import services
+from .. import services, timeline
 from ..models import KIM
 from .files import (
     CONTENT_TYPES,
@@ -163,6 +163,12 @@ class KIMImporter(Importer):
 
     def prepare(self, rows: list[SourceRow]) -> dict:
         return {"desa_by_code": desa_by_code(rows), "first_row_of": {}}
+
+    def lock(self, context: dict) -> None:
+        # Each KIM written recounts its kecamatan with the kecamatan row locked
+        # (``timeline.refresh_kim``); in file order, two imports at once could take those locks
+        # in opposite orders and deadlock. Take them all now, in one order.
+        timeline.lock_kecamatan({desa.kecamatan_id for desa in context["desa_by_code"].values()})
 
     def apply_row(self, row: SourceRow, context: dict, *, by, reason: str) -> RowOutcome:
         code = cell_text(row.cells.get("kode_desa"))

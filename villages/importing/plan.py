@@ -182,6 +182,10 @@ class Importer:
         did; any error is in the outcome, never raised."""
         raise NotImplementedError
 
+    def lock(self, context: dict) -> None:
+        """Take, at the start of the import's transaction, the locks its rows will take one by
+        one, in one order (none by default)."""
+
     # --- The machinery --------------------------------------------------------------------
 
     def _apply(self, rows, *, by, reason: str, commit: bool) -> ImportPlan:
@@ -189,6 +193,7 @@ class Importer:
         rows = list(rows)
         context = self.prepare(rows)
         with transaction.atomic():
+            self.lock(context)
             outcomes = [self.apply_row(row, context, by=by, reason=reason) for row in rows]
             if not commit or any(outcome.action == ERROR for outcome in outcomes):
                 transaction.set_rollback(True)
