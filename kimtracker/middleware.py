@@ -1,10 +1,13 @@
 """Project middleware."""
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from . import vendor
 
 
 class IndonesianFirstLocaleMiddleware(LocaleMiddleware):
@@ -49,3 +52,19 @@ class RejectNullCharactersMiddleware:
             for key, values in params.lists():
                 texts += [key, *values]
         return any("\x00" in text for text in texts)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (``CONTENT_SECURITY_POLICY``: our own files only), plus, while
+    ``KIM_ASSETS_FROM_CDN`` is on, the exact CDN files the pages load (``kimtracker.vendor``):
+    scripts and styles from nowhere else on jsDelivr. Read per request, as the template tag
+    that writes the tags reads it."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if settings.KIM_ASSETS_FROM_CDN and not report_only:
+            update = dict(parts.update or {})
+            for directive, kind in (("script-src", "js"), ("style-src", "css")):
+                update[directive] = [*update.get(directive, ()), *vendor.cdn_urls(kind)]
+            parts.update = update
+        return parts

@@ -1,5 +1,8 @@
 """Colour bands of coverage (percent of desa with an active KIM), shared by the map's polygons,
-its legend and the kecamatan tiles shown when no boundary is imported."""
+its legend, the kecamatan tiles shown when no boundary is imported and the PDF's bars. The
+pages colour tiles and legend with a CSS class per band (``band-0`` ...), written from these
+bands into the page (``css()``): no style attribute, which the Content-Security-Policy
+refuses."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -13,14 +16,35 @@ BANDS = [
 ]
 
 
-def band_color(percent: float) -> str:
-    color = BANDS[0][1]
-    for low, band, _label in BANDS:
+def band_index(percent: float) -> int:
+    """The band ``percent`` falls in (its position in ``BANDS``)."""
+    index = 0
+    for position, (low, _color, _label) in enumerate(BANDS):
         if percent >= low:
-            color = band
-    return color
+            index = position
+    return index
+
+
+def band_color(percent: float) -> str:
+    return BANDS[band_index(percent)][1]
+
+
+def band_class(percent: float) -> str:
+    """The CSS class of ``percent``'s band (see ``css``)."""
+    return f"band-{band_index(percent)}"
+
+
+def css() -> str:
+    """One rule per band: ``.band-0 { background-color: #d73027; }`` ..."""
+    return "\n".join(
+        f".band-{index} {{ background-color: {color}; }}"
+        for index, (_low, color, _label) in enumerate(BANDS)
+    )
 
 
 def legend() -> list[dict]:
-    """The bands as plain data for the map script (``json_script``)."""
-    return [{"min": low, "color": color, "label": str(label)} for low, color, label in BANDS]
+    """The bands as plain data for the map script (``json_script``) and the legend."""
+    return [
+        {"min": low, "color": color, "label": str(label), "css_class": f"band-{index}"}
+        for index, (low, color, label) in enumerate(BANDS)
+    ]

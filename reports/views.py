@@ -167,6 +167,7 @@ class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
         context = {
             "has_boundaries": has_kecamatan,
             "legend": bands.legend(),
+            "band_css": bands.css(),
         }
         if has_kecamatan:
             context.update(
@@ -187,7 +188,7 @@ class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
             tiles = coverage.kecamatan_rows(self.as_of)
             for k in tiles:
                 k.coverage_percent = coverage.coverage_percent(k.desa_covered, k.desa_total)
-                k.band_color = bands.band_color(k.coverage_percent)
+                k.band_class = bands.band_class(k.coverage_percent)
             context["tiles"] = tiles
         return super().get_context_data(**context, **kwargs)
 

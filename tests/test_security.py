@@ -1,14 +1,19 @@
 """Every URL pattern, walked with GET and POST by an anonymous visitor and each role: who may
 do what is decided here, so a new page without a decision fails this test. Also the
-Content-Security-Policy and the absence of inline scripts."""
+Content-Security-Policy: scripts and styles only from our own files (and the exact CDN files
+when the CDN is on), no inline script, handler or style attribute."""
 
 import re
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kimtracker import vendor
 from villages import services
-from villages.models import KIM, Desa
+from villages.models import KIM, Desa, Kecamatan
+
+from .factories import UserFactory
 
 ANON, STAF, PETUGAS, MANAJER = "anon", "staf", "petugas", "manajer"
 ROLES = [ANON, STAF, PETUGAS, MANAJER]
@@ -134,10 +139,9 @@ def test_admin_is_for_the_superuser_only(client, setting):
     assert "/admin/login/" in response.url
 
 
-def test_csp_and_no_inline_script(client, setting):
-    users, kim = setting
-    client.force_login(users[MANAJER])
-    for url in (
+def _pages(kim) -> list[tuple[str, str]]:
+    """Pages of every kind, with who reads them (the log-in pages anonymously)."""
+    pages = [
         "/",
         "/peta/",
         "/kecamatan/",
@@ -147,17 +151,88 @@ def test_csp_and_no_inline_script(client, setting):
         "/kim/baru/",
         f"/kim/{kim.pk}/ubah/",
         "/audit/",
-        "/akun/masuk/",
-    ):
-        response = client.get(url)
-        policy = response["Content-Security-Policy"]
-        script_src = re.search(r"script-src ([^;]*)", policy).group(1)
-        assert "'unsafe-inline'" not in script_src
-        assert "'unsafe-eval'" not in script_src
-        assert "frame-ancestors 'none'" in policy
-        assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["X-Frame-Options"] == "DENY"
-        html = response.content.decode()
-        for tag in re.findall(r"<script\b[^>]*>", html):
-            assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
-        assert not re.search(r"\son[a-z]+=\"", html), url  # no inline event handlers
+        "/tindak-lanjut/",
+        "/laporan/",
+        "/laporan/bulanan/2020-06/",
+        "/laporan/target/",
+    ]
+    admin = ["/admin/", "/admin/villages/kim/", f"/admin/villages/kim/{kim.pk}/change/"]
+    return [
+        *((url, MANAJER) for url in pages),
+        *((url, "superuser") for url in admin),
+        ("/akun/masuk/", ANON),
+        ("/admin/login/", ANON),
+    ]
+
+
+def clients(users):
+    """A client per role, logged in (``ANON`` not)."""
+    made = {}
+
+    def client_for(role):
+        if role not in made:
+            made[role] = Client()
+            if role == "superuser":
+                made[role].force_login(
+                    UserFactory(username="admin", is_staff=True, is_superuser=True)
+                )
+            elif role != ANON:
+                made[role].force_login(users[role])
+        return made[role]
+
+    return client_for
+
+
+def _directives(response) -> dict[str, list[str]]:
+    policy = response["Content-Security-Policy"]
+    return {
+        name: sources
+        for name, *sources in (part.split() for part in policy.split(";") if part.strip())
+    }
+
+
+def _check_page(url, response, allowed_cdn: dict[str, list[str]]):
+    """The page's policy allows scripts and styles only from our own files (and the exact CDN
+    files ``allowed_cdn`` lists), and its HTML needs nothing more: no inline script, handler or
+    style attribute; a <style> element only with the response's nonce."""
+    directives = _directives(response)
+    html = response.content.decode()
+    assert response.status_code == 200, url
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["font-src"] == ["'self'"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert directives["script-src"] == ["'self'", *allowed_cdn["js"]], url
+    nonces = [s for s in directives["style-src"] if s.startswith("'nonce-")]
+    assert directives["style-src"] == ["'self'", *nonces, *allowed_cdn["css"]], url
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
+    assert not re.search(r"\son[a-z]+=\"", html), url  # no inline event handlers
+    assert not re.search(r"\sstyle=", html), url  # no inline style attributes
+    for tag in re.findall(r"<style\b[^>]*>", html):
+        assert re.search(r'nonce="([^"]+)"', tag).group(1) == nonces[0][7:-1], (url, tag)
+
+
+@pytest.mark.parametrize("boundaries", [False, True])
+def test_csp_allows_only_our_own_files_without_the_cdn(setting, boundaries):
+    users, kim = setting
+    if boundaries:
+        square = [[112.7, -8.1], [112.75, -8.1], [112.75, -8.05], [112.7, -8.1]]
+        Kecamatan.objects.filter(code="35.07.07").update(
+            boundary={"type": "Polygon", "coordinates": [square]}
+        )
+    for url, role in _pages(kim):
+        _check_page(url, clients(users)(role).get(url), {"js": [], "css": []})
+
+
+def test_csp_allows_exactly_the_cdn_files_with_the_cdn(setting, settings):
+    """With ``KIM_ASSETS_FROM_CDN`` on: the jsDelivr files of ``kimtracker.vendor``, each by its
+    full address, and nothing else of jsDelivr (the issue: all of it, even with the CDN off)."""
+    settings.KIM_ASSETS_FROM_CDN = True
+    users, kim = setting
+    allowed = {"js": vendor.cdn_urls("js"), "css": vendor.cdn_urls("css")}
+    assert all(url.startswith("https://cdn.jsdelivr.net/npm/") for url in allowed["js"])
+    for url, role in _pages(kim):
+        response = clients(users)(role).get(url)
+        _check_page(url, response, allowed)
+        assert "https://cdn.jsdelivr.net " not in response["Content-Security-Policy"] + " "

@@ -5,6 +5,7 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -50,7 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "kimtracker.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,22 +188,22 @@ KIM_MEMBER_COUNT_MAX = env.int("KIM_MEMBER_COUNT_MAX", default=30)
 KIM_MAP_TILE_URL = env("KIM_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
-# Content-Security-Policy (django-csp): no inline script anywhere; the vendored libraries may
-# come from jsDelivr (pinned with SRI); styles allow inline attributes (Leaflet and the coverage
-# tiles set colours that way).
-_CDN = "https://cdn.jsdelivr.net"
+# Content-Security-Policy (django-csp): scripts and styles only from our own files; no inline
+# script, no style attribute. kimtracker.middleware.ContentSecurityPolicyMiddleware adds the
+# exact jsDelivr files of kimtracker.vendor while KIM_ASSETS_FROM_CDN is on. A <style> element
+# needs the response's nonce (the map's colour bands, written from reports/bands.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", _CDN],
-        "style-src": ["'self'", _CDN, "'unsafe-inline'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
         "img-src": [
             "'self'",
             "data:",
             *env.list("KIM_CSP_IMG_SRC", default=["https://tile.openstreetmap.org"]),
         ],
         "connect-src": ["'self'"],
-        "font-src": ["'self'", _CDN],
+        "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

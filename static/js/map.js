@@ -80,7 +80,7 @@
   control.onAdd = function () {
     var div = L.DomUtil.create("div", "map-legend");
     div.innerHTML = "<strong>" + texts.legend + "</strong><br>" + legend.map(function (band) {
-      return '<i style="background:' + escapeHtml(band.color) + '"></i>' + escapeHtml(band.label);
+      return '<i class="' + escapeHtml(band.css_class) + '"></i>' + escapeHtml(band.label);
     }).join("<br>");
     return div;
   };

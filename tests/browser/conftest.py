@@ -46,11 +46,21 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page whose Content-Security-Policy violations fail the test: Chromium reports each
+    refused script, style or inline style on the console."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture

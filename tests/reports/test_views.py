@@ -102,8 +102,13 @@ def test_map_without_boundaries_shows_tiles_and_how_to_import(staff_client, demo
     assert "data-no-boundaries" in html
     assert "import_boundaries" in html
     assert "coverage-map" not in html
-    assert len(re.findall(r'class="coverage-tile"', html)) == 33
-    assert 'href="/kecamatan/35.07.08/?tanggal=2023-06-25" data-code="35.07.08"' in html
+    assert len(re.findall(r'class="coverage-tile band-\d"', html)) == 33
+    # Wajak had no active KIM on that date: the lowest band.
+    assert (
+        'class="coverage-tile band-0" href="/kecamatan/35.07.08/?tanggal=2023-06-25" '
+        'data-code="35.07.08"' in html
+    )
+    assert ".band-0 { background-color: #d73027; }" in html
 
 
 def test_map_with_boundaries(staff_client, demo):
