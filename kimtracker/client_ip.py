@@ -52,7 +52,7 @@ def client_ip(request) -> str | None:
     proxies = trusted_proxies()
     if not proxies or not _is_trusted(_address(remote or ""), proxies):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")
     for entry in reversed(forwarded):
         address = _address(entry)
         if address is None:
