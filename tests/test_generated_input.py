@@ -217,6 +217,9 @@ PROBES = [
     "/kim/?tahun=1e309&_export=csv",
     "/desa/%00/",
     "/kecamatan/%00/",
+    "/kim/?per_page=0",
+    "/desa/?per_page=-16447&page=-1",
+    "/audit/?per_page=0&_export=csv",
     "/laporan/bulanan/0000-01/",
     "/admin/villages/kim/abc/history/",
     "/admin/villages/kim/{pk}/history/abc/",
@@ -253,3 +256,12 @@ def test_refused_inputs_say_why(login):
     assert "karakter yang tidak sah (NUL)" in response.content.decode()
     response = client.get("/?tanggal=0001-01-01")
     assert response.status_code == 200
+
+
+def test_page_size_stays_within_bounds(login):
+    """``?per_page=`` (django-tables2) is honoured between 1 and ``MAX_PER_PAGE`` rows."""
+    client = Client()
+    login(client, STAF)
+    for per_page, rows in (("2", 2), ("0", 1), ("-16447", 1), (str(10**6), 390)):
+        html = client.get("/desa/", {"per_page": per_page}).content.decode()
+        assert html.count('<tr class="') == rows, per_page

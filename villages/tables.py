@@ -20,9 +20,22 @@ from .choices import KIMLevel
 from .models import KIM, Desa, Kecamatan
 
 NUMBER = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+# Most rows a page of a list shows, whatever ``?per_page=`` asks.
+MAX_PER_PAGE = 500
 
 
-class AsOfTable(tables.Table):
+class PagedTable(tables.Table):
+    """A table whose page size, taken from ``?per_page=`` when given (django-tables2), stays
+    between 1 and ``MAX_PER_PAGE``: 0 divided by zero, a negative size made the paginator's
+    fallback fail (500s), and a huge one would put every desa of the country on one page."""
+
+    def paginate(self, *args, per_page=None, **kwargs):
+        if per_page is not None:
+            per_page = min(max(per_page, 1), MAX_PER_PAGE)
+        return super().paginate(*args, per_page=per_page, **kwargs)
+
+
+class AsOfTable(PagedTable):
     """A table of figures as of ``as_of``; its links keep that date."""
 
     def __init__(self, *args, as_of, **kwargs):
@@ -253,7 +266,7 @@ class KIMTable(AsOfTable):
         return str(KIMLevel(value).label) if value else ""
 
 
-class AuditTable(tables.Table):
+class AuditTable(PagedTable):
     history_date = tables.DateTimeColumn(verbose_name=_("Waktu"), short=False)
     history_user = tables.Column(verbose_name=_("Oleh"), default="—")
     history_type = tables.Column(verbose_name=_("Jenis"))
