@@ -89,7 +89,7 @@ class KIMUpdateView(PermissionRequiredMixin, KIMObjectMixin, KIMFormMixin, FormV
             kim = services.update_kim(
                 kim=self.kim,
                 by=self.request.user,
-                expected_version=form.cleaned_data.get("version"),
+                expected_version=form.cleaned_data["version"],
                 **form.service_kwargs(),
             )
         except services.ConcurrentEditError as error:

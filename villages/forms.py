@@ -58,7 +58,18 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
             "invalid_choice": _("Pilih desa/kelurahan yang ada di kecamatan terpilih.")
         },
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        error_messages={
+            key: _(
+                "Formulir ini tidak membawa versi KIM yang sedang diubah; muat ulang halaman, "
+                "lalu simpan lagi."
+            )
+            for key in ("required", "invalid", "min_value")
+        },
+    )
     confirm_second = forms.BooleanField(
         label=_("Ya, desa ini memang punya lebih dari satu KIM"), required=False
     )
@@ -87,6 +98,10 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
             self.initial.setdefault("kecamatan", self.instance.desa.kecamatan.code)
             self.initial.setdefault("desa", self.instance.desa.code)
             self.initial["version"] = self.instance.version
+        if self.instance.pk:
+            # The conflict check of ``services.update_kim`` needs the version the form was
+            # built from: an edit without it (a hand-made request) would overwrite blindly.
+            self.fields["version"].required = True
         if kecamatan_code:
             self.fields["desa"].queryset = Desa.objects.filter(
                 kecamatan__code=kecamatan_code
@@ -138,6 +153,9 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "version" in self.errors:
+            # A hidden field has no place of its own on the page: its error is the form's.
+            self.add_error(None, self.errors.pop("version"))
         desa = data.get("desa")
         if desa and (self.instance.pk is None or desa != self.instance.desa):
             others = KIM.objects.counted().filter(desa=desa, is_active=True)

@@ -304,3 +304,21 @@ def test_one_kabupaten_has_no_kabupaten_step(officer_client, malang):
     form = officer_client.get(reverse("villages:kim_create")).context["form"]
     assert "kabupaten" not in form.fields
     assert len(form.fields["kecamatan"].queryset) == 33
+
+
+def test_edit_without_version_is_refused(officer_client, user, malang):
+    """Issue 13, finding 7: a hand-made POST without ``version`` must not skip the conflict
+    check and overwrite someone else's save."""
+    officer_client.post(reverse("villages:kim_create"), form_data())
+    kim = KIM.objects.get()
+    url = reverse("villages:kim_update", args=[kim.pk])
+    services.update_kim(kim=kim, by=user, expected_version=1, member_count=20)
+    for version in ("", None, "abc"):
+        data = form_data(member_count="15")
+        if version is not None:
+            data["version"] = version
+        response = officer_client.post(url, data)
+        assert response.status_code == 200
+        assert "muat ulang halaman" in response.content.decode()
+        kim.refresh_from_db()
+        assert (kim.member_count, kim.version) == (20, 2)
