@@ -204,7 +204,7 @@ class StatusChangeForm(BootstrapMixin, forms.ModelForm):
     note = forms.CharField(
         label=_("Catatan"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
+        max_length=KIMStatusChange._meta.get_field("note").max_length,
         help_text=_("Misalnya hasil kunjungan atau dasar perubahan."),
     )
 
@@ -243,7 +243,7 @@ class VoidForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         label=_("Alasan pembatalan"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
+        max_length=KIM._meta.get_field("void_reason").max_length,
         help_text=_("KIM yang dibatalkan tidak dihitung di mana pun, tetapi tetap ada di riwayat."),
     )
 

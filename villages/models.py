@@ -7,6 +7,7 @@ for fast lists, and ``villages.services`` keeps the two consistent.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Cast, Lower
@@ -162,6 +163,17 @@ class Desa(models.Model):
         return reverse("villages:desa_detail", args=[self.code])
 
 
+def _long_text(verbose_name, max_length: int):
+    """A text of several lines with a maximum length, checked by ``full_clean`` (a
+    ``TextField``'s ``max_length`` alone only limits the form's textarea) and by the form."""
+    return models.TextField(
+        verbose_name,
+        max_length=max_length,
+        blank=True,
+        validators=[MaxLengthValidator(max_length)],
+    )
+
+
 class KIM(models.Model):
     """A Kelompok Informasi Masyarakat formed in one desa.
 
@@ -196,7 +208,7 @@ class KIM(models.Model):
         _("jumlah anggota"), null=True, blank=True, validators=[MemberCountValidator()]
     )
 
-    address = models.TextField(_("alamat sekretariat"), blank=True)
+    address = _long_text(_("alamat sekretariat"), 500)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("situs web"), blank=True)
     facebook = models.URLField(_("Facebook"), blank=True)
@@ -209,7 +221,7 @@ class KIM(models.Model):
         help_text=_("Data sintetis dari `load_demo`, bukan data resmi."),
     )
     voided_at = models.DateTimeField(_("dibatalkan pada"), null=True, blank=True)
-    void_reason = models.TextField(_("alasan pembatalan"), blank=True)
+    void_reason = _long_text(_("alasan pembatalan"), 2000)
     version = models.PositiveIntegerField(
         _("versi"),
         default=1,
@@ -297,7 +309,7 @@ class KIMStatusChange(models.Model):
     effective_on = models.DateField(_("berlaku sejak"), validators=[validate_not_in_future])
     level = models.CharField(_("tingkat baru"), max_length=12, choices=KIMLevel.choices, blank=True)
     is_active = models.BooleanField(_("aktif"), null=True, blank=True)
-    note = models.TextField(_("catatan"), blank=True)
+    note = _long_text(_("catatan"), 2000)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -16,8 +16,9 @@ from kimtracker import figure_cache, roles
 
 from . import permissions, timeline
 from .choices import KIMLevel
-from .fields import KIM_DETAIL_FIELDS, changed_fields
+from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS, changed_fields
 from .models import KIM, Desa, KIMActivity, KIMStatusChange
+from .validators import normalize_phone
 
 DUPLICATE_NAME = gettext_lazy("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
 
@@ -42,6 +43,21 @@ def _check_detail_fields(details):
     unknown = set(details) - set(KIM_DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"unknown KIM fields: {sorted(unknown)}")
+
+
+def _normalized_details(details: dict) -> dict:
+    """The details with phone numbers in their one form (``validators.normalize_phone``), an
+    unreadable one reported at its field: the admin and commands pass them as typed."""
+    details, errors = dict(details), {}
+    for field in PHONE_FIELDS:
+        if details.get(field):
+            try:
+                details[field] = normalize_phone(details[field])
+            except ValidationError as error:
+                errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return details
 
 
 def _check_not_voided(kim: KIM):
@@ -98,6 +114,7 @@ def register_kim(
     ``PermissionDenied`` when ``by`` may not register KIM there."""
     _check_detail_fields(details)
     permissions.check(by, desa, roles.PERM_ADD)
+    details = _normalized_details(details)
     kim = KIM(
         desa=desa,
         name=(name or "").strip(),
@@ -153,7 +170,7 @@ def update_kim(
     if desa is not None and desa != kim.desa:
         permissions.check(by, desa, roles.PERM_EDIT)
 
-    new_values = dict(details)
+    new_values = _normalized_details(details)
     if name is not None:
         new_values["name"] = name.strip()
     if desa is not None:

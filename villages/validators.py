@@ -2,6 +2,7 @@
 ``full_clean`` in the services rather than frozen into a migration."""
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,14 +40,27 @@ class MemberCountValidator:
         return isinstance(other, MemberCountValidator)
 
 
-_PHONE_SEPARATORS = re.compile(r"[\s\-\.\(\)]")
+_PHONE_SEPARATORS = re.compile(r"[\s\-\.\(\)\u2010-\u2015\u2212]")
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` in NFKC (fullwidth ＋ and ０-９ become + and 0-9) with every decimal digit of
+    another script (Arabic-Indic ٠-٩, Devanagari...) written as its ASCII digit. Other
+    characters are left as they are, for the caller to refuse."""
+    return "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char
+        for char in unicodedata.normalize("NFKC", text)
+    )
 
 
 def normalize_phone(value: str) -> str:
     """An Indonesian phone number in international form: "0812-3456-789", "62812...", and
-    "+62 812..." all become "+62812..."; "" stays "". Raises ``ValidationError`` otherwise.
-    Numbers have 8 to 13 digits after the country code (mobile 8xx, landline with area code)."""
-    value = _PHONE_SEPARATORS.sub("", value or "")
+    "+62 812..." all become "+62812..."; "" stays "". Digits of any script become ASCII (a
+    phone keyboard set to Arabic or a fullwidth input method types them). Raises
+    ``ValidationError`` otherwise. Numbers have 8 to 13 digits after the country code (mobile
+    8xx, landline with area code). The one rule: the forms, the importer and the services
+    (for every other path) call it."""
+    value = _PHONE_SEPARATORS.sub("", _ascii_digits(value or ""))
     if not value:
         return ""
     if value.startswith("+62"):
@@ -59,7 +73,7 @@ def normalize_phone(value: str) -> str:
         national = None
     if (
         national is None
-        or not national.isdigit()
+        or not (national.isascii() and national.isdigit())
         or not 8 <= len(national) <= 13
         or (national.startswith("0"))
     ):

@@ -322,3 +322,21 @@ def test_edit_without_version_is_refused(officer_client, user, malang):
         assert "muat ulang halaman" in response.content.decode()
         kim.refresh_from_db()
         assert (kim.member_count, kim.version) == (20, 2)
+
+
+def test_loose_fields_through_the_form(officer_client, malang):
+    """Issue 13, finding 6: a 2,000,000-character address is refused next to the field and
+    nothing is written; phone numbers in Arabic-Indic or fullwidth digits are stored in ASCII."""
+    response = officer_client.post(
+        reverse("villages:kim_create"), form_data(address="x" * 2_000_000)
+    )
+    assert response.status_code == 200
+    assert any("paling banyak 500 karakter" in e for e in errors_of(response, "address"))
+    assert not KIM.objects.exists()
+    response = officer_client.post(
+        reverse("villages:kim_create"),
+        form_data(chair_phone="+62٨١٢٣٤٥٦٧٨٩٠", secretary_phone="０８１２－３４５６－７８９０"),
+    )
+    assert response.status_code == 302
+    kim = KIM.objects.get()
+    assert (kim.chair_phone, kim.secretary_phone) == ("+6281234567890", "+6281234567890")

@@ -728,3 +728,31 @@ def test_any_cells_are_planned_or_refused(user, desa, headers, cells, use_desa, 
     assert {o.action for o in plan.outcomes} <= {"create", "error"}
     assert all(o.errors for o in plan.outcomes if o.action == "error")
     assert (KIM.objects.count(), history_count()) == before
+
+
+def test_loose_fields_in_an_import(user, desa):
+    """Issue 13, finding 6: an over-long address is refused in its row; Arabic-Indic digits in
+    a phone number are read as ASCII."""
+    content = csv_bytes(
+        [
+            {
+                "kode_desa": desa.code,
+                "nama_kim": "KIM Panjang",
+                "tanggal_pembentukan": "2023-06-15",
+                "alamat": "x" * 501,
+                "telepon_ketua": "",
+            },
+            {
+                "kode_desa": desa.code,
+                "nama_kim": "KIM Arab",
+                "tanggal_pembentukan": "2023-06-15",
+                "alamat": "",
+                "telepon_ketua": "+62٨١٢٣٤٥٦٧٨٩٠",
+            },
+        ]
+    )
+    plan = importer.plan(importer.read_file(content, filename="kim.csv"), by=user)
+    assert [o.action for o in plan.outcomes] == ["error", "create"]
+    assert [column for column, _m in plan.outcomes[0].errors] == ["alamat"]
+    assert "500" in plan.outcomes[0].errors[0][1]
+    assert not KIM.objects.exists()

@@ -106,3 +106,36 @@ def test_update_kim_keeps_rules_and_moves_the_opening_entry(user):
     kim.refresh_from_db()
     assert (kim.formed_on, kim.member_count) == (D(2019, 6, 1), 20)
     assert kim.history.first().history_user == user
+
+
+def test_loose_fields_are_refused_or_normalised_by_the_services(user):
+    """Issue 13, finding 6, on the paths without a form of ours (the admin, commands): text
+    fields have a maximum, phone digits of any script become ASCII or are refused."""
+    desa = DesaFactory()
+    with pytest.raises(ValidationError) as refused:
+        services.register_kim(
+            desa=desa, name="KIM Panjang", formed_on=D(2021, 3, 4), by=user, address="x" * 501
+        )
+    assert "address" in refused.value.message_dict
+    assert not KIM.objects.exists()
+    kim = services.register_kim(
+        desa=desa,
+        name="KIM Maju",
+        formed_on=D(2021, 3, 4),
+        by=user,
+        chair_phone="+62٨١٢٣٤٥٦٧٨٩٠",
+        treasurer_phone="０８１２３４５６７８９０",
+    )
+    assert (kim.chair_phone, kim.treasurer_phone) == ("+6281234567890", "+6281234567890")
+    with pytest.raises(ValidationError) as refused:
+        services.update_kim(kim=kim, by=user, secretary_phone="٠٨١٢-٣٤٥٦-ABCD")
+    assert "secretary_phone" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.record_status_change(
+            kim=kim, effective_on=D(2022, 1, 1), is_active=False, note="x" * 2001, by=user
+        )
+    assert "note" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        services.void_kim(kim=kim, reason="x" * 2001, by=user)
+    kim.refresh_from_db()
+    assert (kim.version, kim.is_active, kim.voided_at) == (1, True, None)

@@ -205,7 +205,7 @@ def test_personal_data_only_for_officers(staff_client, user, malang):
     staff_client.force_login(type(user).objects.get(pk=user.pk))
     html = get(staff_client, f"/kim/{kim.pk}/").content.decode()
     assert "Bu Sulastri" in html
-    assert "081299999999" in html
+    assert "+6281299999999" in html  # the service writes the one form of a number
     assert "telepon ketua" in html
 
 
