@@ -6,13 +6,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kimtracker.dates import validate_year_not_before_earliest
+
 
 class Target(models.Model):
     """The number of KIM to reach by the end of ``year`` (2023: 240; 2026: 390). Which target a
     date measures against is ``reports.coverage.target_for``."""
 
     year = models.PositiveSmallIntegerField(
-        _("tahun"), unique=True, error_messages={"unique": _("Target tahun ini sudah ada.")}
+        _("tahun"),
+        unique=True,
+        validators=[validate_year_not_before_earliest],
+        error_messages={"unique": _("Target tahun ini sudah ada.")},
     )
     kim_count = models.PositiveIntegerField(_("jumlah KIM"))
     note = models.CharField(_("catatan"), max_length=200, blank=True)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kimtracker.dates import earliest_date
 from kimtracker.forms import BootstrapMixin, DateInput
 
 from .choices import ActivityKind, KIMLevel
@@ -90,7 +91,10 @@ class KIMForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["formed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        for name in ("formed_on", "sk_date"):
+            self.fields[name].widget.attrs.update(
+                min=earliest_date().isoformat(), max=timezone.localdate().isoformat()
+            )
         kecamatan_code = self._value("kecamatan") or (
             self.instance.desa.kecamatan.code if self.instance.desa_id else None
         )
@@ -221,8 +225,8 @@ class StatusChangeForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         attrs = self.fields["effective_on"].widget.attrs
         attrs["max"] = timezone.localdate().isoformat()
-        if kim is not None:
-            attrs["min"] = kim.formed_on.isoformat()
+        attrs["min"] = max(kim.formed_on, earliest_date()) if kim else earliest_date()
+        attrs["min"] = attrs["min"].isoformat()
 
     def clean(self):
         data = super().clean()
@@ -263,5 +267,6 @@ class ActivityForm(BootstrapMixin, forms.Form):
         kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].widget.attrs.update(
-            min=kim.formed_on.isoformat(), max=timezone.localdate().isoformat()
+            min=max(kim.formed_on, earliest_date()).isoformat(),
+            max=timezone.localdate().isoformat(),
         )

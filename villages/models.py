@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kimtracker.dates import validate_not_before_earliest
+
 from .choices import ActivityKind, DesaKind, KIMLevel
 from .querysets import (
     DesaQuerySet,
@@ -29,6 +31,10 @@ from .validators import (
     kecamatan_code_validator,
     validate_not_in_future,
 )
+
+# A date of something that happened in the registry: not before KIM_EARLIEST_DATE, not after
+# today; both limits read when checked.
+PAST_DATE_VALIDATORS = [validate_not_before_earliest, validate_not_in_future]
 
 
 class Provinsi(models.Model):
@@ -185,7 +191,7 @@ class KIM(models.Model):
     desa = models.ForeignKey(
         Desa, on_delete=models.PROTECT, related_name="kims", verbose_name=_("desa/kelurahan")
     )
-    formed_on = models.DateField(_("tanggal pembentukan"), validators=[validate_not_in_future])
+    formed_on = models.DateField(_("tanggal pembentukan"), validators=PAST_DATE_VALIDATORS)
     level = models.CharField(
         _("tingkat"), max_length=12, choices=KIMLevel.choices, default=KIMLevel.PEMULA
     )
@@ -194,7 +200,7 @@ class KIM(models.Model):
 
     sk_number = models.CharField(_("nomor SK"), max_length=100, blank=True)
     sk_date = models.DateField(
-        _("tanggal SK"), null=True, blank=True, validators=[validate_not_in_future]
+        _("tanggal SK"), null=True, blank=True, validators=PAST_DATE_VALIDATORS
     )
     sk_issuer = models.CharField(_("penerbit SK"), max_length=150, blank=True)
 
@@ -306,7 +312,7 @@ class KIMStatusChange(models.Model):
     kim = models.ForeignKey(
         KIM, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("KIM")
     )
-    effective_on = models.DateField(_("berlaku sejak"), validators=[validate_not_in_future])
+    effective_on = models.DateField(_("berlaku sejak"), validators=PAST_DATE_VALIDATORS)
     level = models.CharField(_("tingkat baru"), max_length=12, choices=KIMLevel.choices, blank=True)
     is_active = models.BooleanField(_("aktif"), null=True, blank=True)
     note = _long_text(_("catatan"), 2000)
@@ -398,7 +404,7 @@ class KIMActivity(models.Model):
     kim = models.ForeignKey(
         KIM, on_delete=models.CASCADE, related_name="activities", verbose_name=_("KIM")
     )
-    occurred_on = models.DateField(_("tanggal kegiatan"), validators=[validate_not_in_future])
+    occurred_on = models.DateField(_("tanggal kegiatan"), validators=PAST_DATE_VALIDATORS)
     kind = models.CharField(_("jenis kegiatan"), max_length=20, choices=ActivityKind.choices)
     description = models.CharField(_("uraian singkat"), max_length=300)
     link = models.URLField(_("tautan"), blank=True, help_text=_("Unggahan, artikel atau video."))

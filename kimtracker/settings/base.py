@@ -1,5 +1,6 @@
 """Settings shared by every environment, read from the environment with django-environ."""
 
+import datetime
 import hashlib
 import ipaddress
 from pathlib import Path
@@ -183,6 +184,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Limits on a KIM's member count; the office may change them without a code change.
 KIM_MEMBER_COUNT_MIN = env.int("KIM_MEMBER_COUNT_MIN", default=3)
 KIM_MEMBER_COUNT_MAX = env.int("KIM_MEMBER_COUNT_MAX", default=30)
+# The earliest date a formation, SK, status change or activity may have, and the earliest
+# target year (``kimtracker.dates.validate_not_before_earliest``).
+KIM_EARLIEST_DATE = datetime.date.fromisoformat(env("KIM_EARLIEST_DATE", default="2000-01-01"))
 # Tiles under the coverage map; needs the internet, so an intranet sets it empty. The map works
 # without it (boundaries only).
 KIM_MAP_TILE_URL = env("KIM_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")

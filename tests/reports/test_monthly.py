@@ -162,6 +162,8 @@ def test_targets_page(manager_client, demo):
     response = manager_client.post(url, {"year": "2024", "kim_count": "0", "note": ""})
     assert "minimal 1" in response.content.decode()
     response = manager_client.post(url, {"year": "1999", "kim_count": "10", "note": ""})
+    assert "Tahun 1999 terlalu awal" in response.content.decode()
+    response = manager_client.post(url, {"year": "2101", "kim_count": "10", "note": ""})
     assert "antara 2000 dan 2100" in response.content.decode()
     response = manager_client.post(url, {"year": "2024", "kim_count": "300", "note": "RPJMD"})
     assert response.status_code == 302
@@ -220,3 +222,13 @@ def test_only_managers_reach_reports(client, staf, user, demo):
 def test_running_month_is_as_of_today(demo):
     today = timezone.localdate()
     assert monthly.report_date(today.replace(day=1)) == today
+
+
+def test_target_year_not_before_the_earliest_date(manager_client, malang, settings):
+    """Issue 13, finding 3: targets obey KIM_EARLIEST_DATE too."""
+    settings.KIM_EARLIEST_DATE = datetime.date(2010, 1, 1)
+    response = manager_client.post(
+        reverse("reports:targets"), {"year": "2005", "kim_count": "10", "note": ""}
+    )
+    assert "Tahun 2005 terlalu awal" in response.content.decode()
+    assert not Target.objects.exists()

@@ -340,3 +340,30 @@ def test_loose_fields_through_the_form(officer_client, malang):
     assert response.status_code == 302
     kim = KIM.objects.get()
     assert (kim.chair_phone, kim.secretary_phone) == ("+6281234567890", "+6281234567890")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("formed_on", "0001-01-01"), ("formed_on", "1999-12-31"), ("sk_date", "0201-06-01")],
+)
+def test_dates_nobody_can_mean_are_refused_by_the_form(officer_client, malang, field, value):
+    """Issue 13, finding 3: dates before KIM_EARLIEST_DATE (2000-01-01) are refused next to the
+    field and nothing is written."""
+    response = officer_client.post(reverse("villages:kim_create"), form_data(**{field: value}))
+    assert response.status_code == 200
+    assert any("terlalu awal" in e and "2000-01-01" in e for e in errors_of(response, field))
+    assert not KIM.objects.exists()
+    assert response.context["form"].fields["formed_on"].widget.attrs["min"] == "2000-01-01"
+
+
+def test_earliest_date_is_a_setting(officer_client, malang, settings):
+    settings.KIM_EARLIEST_DATE = D(2010, 1, 1)
+    response = officer_client.post(
+        reverse("villages:kim_create"), form_data(formed_on="2009-12-31")
+    )
+    assert any("2010-01-01" in e for e in errors_of(response, "formed_on"))
+    response = officer_client.post(
+        reverse("villages:kim_create"), form_data(formed_on="2010-01-01")
+    )
+    assert response.status_code == 302
+

@@ -756,3 +756,15 @@ def test_loose_fields_in_an_import(user, desa):
     assert [column for column, _m in plan.outcomes[0].errors] == ["alamat"]
     assert "500" in plan.outcomes[0].errors[0][1]
     assert not KIM.objects.exists()
+
+
+def test_dates_nobody_can_mean_in_an_import(user, desa):
+    """Issue 13, finding 3: a formation date of 0001-01-01 is refused in its row."""
+    content = csv_bytes(
+        [{"kode_desa": desa.code, "nama_kim": "KIM Kuno", "tanggal_pembentukan": "0001-01-01"}]
+    )
+    plan = importer.plan(importer.read_file(content, filename="kim.csv"), by=user)
+    ((column, message),) = plan.outcomes[0].errors
+    assert (column, "terlalu awal" in message) == ("tanggal_pembentukan", True)
+    assert not KIM.objects.exists()
+

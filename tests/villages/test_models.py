@@ -135,8 +135,10 @@ def test_target_rules(user):
     set_target(year=2023, kim_count=250, by=user)
     assert Target.objects.get(year=2023).kim_count == 250
     assert Target.objects.get(year=2023).history.count() == 2
-    with pytest.raises(ValidationError, match="antara 2000 dan 2100"):
+    with pytest.raises(ValidationError, match="Tahun 1990 terlalu awal"):
         set_target(year=1990, kim_count=10, by=user)
+    with pytest.raises(ValidationError, match="antara 2000 dan 2100"):
+        set_target(year=2101, kim_count=10, by=user)
     with pytest.raises(ValidationError, match="minimal 1"):
         set_target(year=2024, kim_count=0, by=user)
     assert Target.objects.count() == 1

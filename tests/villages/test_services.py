@@ -139,3 +139,32 @@ def test_loose_fields_are_refused_or_normalised_by_the_services(user):
         services.void_kim(kim=kim, reason="x" * 2001, by=user)
     kim.refresh_from_db()
     assert (kim.version, kim.is_active, kim.voided_at) == (1, True, None)
+
+
+def test_dates_before_the_earliest_are_refused_by_every_service(user, settings):
+    """Issue 13, finding 3: formation, status change and activity dates before
+    KIM_EARLIEST_DATE, on the paths without a form (admin, commands, imports)."""
+    desa = DesaFactory()
+    with pytest.raises(ValidationError) as refused:
+        services.register_kim(desa=desa, name="KIM Kuno", formed_on=D(1, 1, 1), by=user)
+    assert "formed_on" in refused.value.message_dict
+    kim = services.register_kim(desa=desa, name="KIM Maju", formed_on=D(2005, 3, 4), by=user)
+    # The office moves the earliest date later; the KIM already registered stays as it is.
+    settings.KIM_EARLIEST_DATE = D(2010, 1, 1)
+    with pytest.raises(ValidationError) as refused:
+        services.record_status_change(
+            kim=kim, effective_on=D(2006, 1, 1), is_active=False, note="x", by=user
+        )
+    assert "effective_on" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.record_activity(
+            kim=kim, occurred_on=D(2006, 1, 1), kind="diskusi", description="Rapat", by=user
+        )
+    assert "occurred_on" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.update_kim(kim=kim, by=user, sk_date=D(2009, 1, 1))
+    assert "sk_date" in refused.value.message_dict
+    kim.refresh_from_db()
+    assert (kim.version, kim.is_active, kim.sk_date) == (1, True, None)
+    assert not kim.activities.exists()
+
