@@ -626,19 +626,16 @@ def reference_statements(label: str) -> list[tuple[str, dict]] | None:
     ]
 
 
-def reference_ms(statements: list[tuple[str, dict]], repeats: int) -> float:
-    """Median time to run ``statements`` on the connection and fetch every row."""
+def reference_run(statements: list[tuple[str, dict]]) -> float:
+    """Seconds to run ``statements`` once on the connection and fetch every row."""
     from django.db import connection
 
-    times = []
-    for _repeat in range(repeats):
-        t0 = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+    return time.perf_counter() - t0
 
 
 def measure(
@@ -675,6 +672,10 @@ def measure(
         first = time.perf_counter() - t0
         times, cpu_times, sql_times, queries, size = [], [], [], 0, 0
         slowest_ms, slowest_sql = 0.0, ""
+        # The reference runs once after each timed request, so that both meet the same load
+        # (two shared cores: another process starting halves either).
+        statements = reference_statements(label) if connection.vendor == "postgresql" else None
+        reference_times = []
         started = time.perf_counter()
         for _run in range(runs):
             timer = QueryTimer()
@@ -689,12 +690,13 @@ def measure(
             for duration, query in zip(timer.durations, captured.captured_queries, strict=True):
                 if duration * 1000 > slowest_ms:
                     slowest_ms, slowest_sql = duration * 1000, query["sql"]
+            if statements:
+                reference_times.append(reference_run(statements))
             if len(times) >= 3 and time.perf_counter() - started > max_seconds:
                 break
         bare_ms = bare_sql_ms(captured.captured_queries, repeats=max(3, min(runs, 10)))
         median_ms = statistics.median(times) * 1000
-        statements = reference_statements(label) if connection.vendor == "postgresql" else None
-        ref_ms = reference_ms(statements, repeats=max(5, runs)) if statements else None
+        ref_ms = statistics.median(reference_times) * 1000 if reference_times else None
         row = {
             "page": label,
             "url": url,
