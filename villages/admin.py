@@ -2,6 +2,7 @@
 admin keeps the same rules and the same timeline as the rest of the application."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,7 @@ from kimtracker.admin import HistoryAdmin, ModelAdmin
 
 from . import services
 from .fields import KIM_DETAIL_FIELDS
-from .forms import StatusChangeForm
+from .forms import NormalisedNameForm, StatusChangeForm
 from .models import (
     KIM,
     Desa,
@@ -91,6 +92,23 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class KIMAdminForm(NormalisedNameForm):
+    """The admin's KIM form. The unique name in the desa holds only for KIM not voided, a field
+    the admin shows read-only, so Django's form leaves that rule out: it is checked here, at
+    the name, instead of reaching the service as a server error."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "name" in self._errors or "desa" in self._errors:
+            return
+        try:
+            self.instance.validate_constraints()
+        except ValidationError as error:
+            for message in error.messages:
+                field = "name" if message == str(services.DUPLICATE_NAME) else None
+                self.add_error(field, message)
+
+
 @admin.register(KIM)
 class KIMAdmin(HistoryAdmin):
     list_display = ["name", "desa", "kecamatan", "formed_on", "level", "is_active", "is_demo"]
@@ -117,6 +135,7 @@ class KIMAdmin(HistoryAdmin):
         "updated_at",
     ]
     inlines = [StatusChangeInline]
+    form = KIMAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("kecamatan"), ordering="desa__kecamatan__name")

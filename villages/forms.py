@@ -13,6 +13,7 @@ from kimtracker.forms import BootstrapMixin, DateInput
 from .choices import ActivityKind, KIMLevel
 from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS
 from .models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange
+from .names import normalize_name
 from .services import check_changes_something
 from .validators import normalize_phone
 
@@ -30,7 +31,19 @@ class KabupatenChoiceField(forms.ModelChoiceField):
         return obj.name_with_provinsi
 
 
-class KIMForm(BootstrapMixin, forms.ModelForm):
+class NormalisedNameForm(forms.ModelForm):
+    """A KIM's name as the services will store it (``villages.names``), so that the form's own
+    checks (the unique name in the desa, the second KIM's confirmation) and the page see that
+    one. The register/edit page and the admin use it."""
+
+    def clean_name(self):
+        name = normalize_name(self.cleaned_data.get("name", ""))
+        if not name:
+            raise forms.ValidationError(self.fields["name"].error_messages["required"], "required")
+        return name
+
+
+class KIMForm(BootstrapMixin, NormalisedNameForm):
     """Register or edit a KIM: desa chosen by kecamatan then desa. When the desa already has an
     active KIM, the officer must confirm that a second one is meant.
 

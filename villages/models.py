@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from kimtracker.dates import validate_not_before_earliest
 
 from .choices import ActivityKind, DesaKind, KIMLevel
+from .names import validate_single_script
 from .querysets import (
     DesaQuerySet,
     IntervalQuerySet,
@@ -187,7 +188,7 @@ class KIM(models.Model):
     timeline (``status_changes``); only ``villages.services`` writes them.
     """
 
-    name = models.CharField(_("nama KIM"), max_length=150)
+    name = models.CharField(_("nama KIM"), max_length=150, validators=[validate_single_script])
     desa = models.ForeignKey(
         Desa, on_delete=models.PROTECT, related_name="kims", verbose_name=_("desa/kelurahan")
     )

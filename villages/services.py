@@ -18,6 +18,7 @@ from . import permissions, timeline
 from .choices import KIMLevel
 from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS, changed_fields
 from .models import KIM, Desa, KIMActivity, KIMStatusChange
+from .names import normalize_name
 from .validators import normalize_phone
 
 DUPLICATE_NAME = gettext_lazy("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
@@ -117,7 +118,7 @@ def register_kim(
     details = _normalized_details(details)
     kim = KIM(
         desa=desa,
-        name=(name or "").strip(),
+        name=normalize_name(name),
         formed_on=formed_on,
         level=level,
         is_active=True,
@@ -172,7 +173,7 @@ def update_kim(
 
     new_values = _normalized_details(details)
     if name is not None:
-        new_values["name"] = name.strip()
+        new_values["name"] = normalize_name(name)
     if desa is not None:
         new_values["desa"] = desa
     if formed_on is not None:

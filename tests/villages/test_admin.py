@@ -121,3 +121,23 @@ def test_area_filter_by_kecamatan_then_by_kabupaten_at_scale(
     assert "?wilayah=35.07.28" not in html
     assert "?wilayah=35.07" in html
     assert response.context["cl"].result_count == response.context["cl"].full_result_count > 0
+
+
+def test_look_alike_name_in_the_admin(admin_client, user):
+    """Issue 13, finding 5: the admin stores names in their one form too, and a look-alike of
+    a KIM of the desa is refused on the page (not a server error)."""
+    desa = Desa.objects.get(code="35.07.08.2001")
+    data = {
+        "desa": desa.pk,
+        "formed_on": "2024-02-01",
+        "status_changes-TOTAL_FORMS": "0",
+        "status_changes-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(reverse("admin:villages_kim_add"), {**data, "name": "ＫＩＭ Maju"})
+    assert response.status_code == 302
+    assert KIM.objects.get().name == "KIM Maju"
+    for name in ("KIM Maju\u200b", "KIM  maju", "KІM Maju"):
+        response = admin_client.post(reverse("admin:villages_kim_add"), {**data, "name": name})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["name"]
+    assert KIM.objects.count() == 1

@@ -367,3 +367,27 @@ def test_earliest_date_is_a_setting(officer_client, malang, settings):
     )
     assert response.status_code == 302
 
+
+@pytest.mark.parametrize(
+    ("name", "field", "message"),
+    [
+        ("KІM Sumberputih", "name", "mencampur huruf dari beberapa aksara (Cyrillic, Latin)"),
+        ("ＫＩＭ  Sumberputih\u200b", "name", "Sudah ada KIM dengan nama ini"),
+        ("kim\u00a0sumberputih", "name", "Sudah ada KIM dengan nama ini"),
+        ("\u200b\u200b", "name", "tidak boleh kosong"),
+    ],
+)
+def test_look_alike_names_through_the_form(officer_client, user, malang, name, field, message):
+    """Issue 13, finding 5: look-alikes of "KIM Sumberputih" in its desa are not new KIM."""
+    services.register_kim(
+        desa=Desa.objects.get(code="35.07.08.2001"),
+        name="KIM Sumberputih",
+        formed_on=D(2023, 1, 1),
+        by=user,
+    )
+    response = officer_client.post(
+        reverse("villages:kim_create"), form_data(name=name, confirm_second="on")
+    )
+    assert response.status_code == 200
+    assert any(message in e for e in errors_of(response, field)), response.context["form"].errors
+    assert KIM.objects.count() == 1

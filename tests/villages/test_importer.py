@@ -768,3 +768,29 @@ def test_dates_nobody_can_mean_in_an_import(user, desa):
     assert (column, "terlalu awal" in message) == ("tanggal_pembentukan", True)
     assert not KIM.objects.exists()
 
+
+def test_look_alike_names_in_an_import(user, desa):
+    """Issue 13, finding 5: the same name with a zero-width space, a no-break space, a double
+    space or in fullwidth letters is the KIM already there; a mixed-script name is refused."""
+    kim = KIMFactory(desa=desa, name="KIM Sumberputih", formed_on=D(2023, 1, 1), by=user)
+    names = [
+        "KIM Sumberputih\u200b",
+        "KIM\u00a0Sumberputih",
+        "KIM  Sumberputih",
+        "ＫＩＭ Sumberputih",
+        "\ufeffKIM Sumberputih",
+    ]
+    rows = [
+        {"kode_desa": desa.code, "nama_kim": name, "tanggal_pembentukan": "2023-01-01"}
+        for name in names
+    ]
+    plan = importer.plan(importer.read_file(csv_bytes(rows), filename="kim.csv"), by=user)
+    # The first is the KIM already there, the others the same name again in the file.
+    assert [o.action for o in plan.outcomes] == ["unchanged"] + ["error"] * 4, plan.errors
+    assert all("sudah ada di baris 2" in o.errors[0][1] for o in plan.outcomes[1:])
+    rows = [{"kode_desa": desa.code, "nama_kim": "KІM Sumberputih", "tanggal_pembentukan": ""}]
+    rows[0]["tanggal_pembentukan"] = "2023-01-01"
+    plan = importer.plan(importer.read_file(csv_bytes(rows), filename="kim.csv"), by=user)
+    ((column, message),) = plan.outcomes[0].errors
+    assert (column, "mencampur huruf" in message) == ("nama_kim", True)
+    assert list(KIM.objects.values_list("pk", flat=True)) == [kim.pk]

@@ -142,3 +142,39 @@ def test_target_rules(user):
     with pytest.raises(ValidationError, match="minimal 1"):
         set_target(year=2024, kim_count=0, by=user)
     assert Target.objects.count() == 1
+
+
+def test_migration_normalises_names_without_merging(db):
+    """Issue 13, finding 5: migration 0016 stores existing names in their one form, but leaves
+    (and lists) those that would then collide in their desa or become empty."""
+    import importlib
+    import io
+
+    from django.apps import apps
+
+    migration = importlib.import_module("villages.migrations.0016_kim_name_normalised")
+    desa, other = DesaFactory(), DesaFactory()
+    day = datetime.date(2023, 1, 1)
+
+    def kim(name, desa=desa):
+        return KIM.objects.create(desa=desa, name=name, formed_on=day).pk
+
+    plain = kim("ＫＩＭ  Maju\u200b")
+    twins = [kim("KIM Sumberputih"), kim("KIM Sumberputih\u200b"), kim("kim\u00a0sumberputih")]
+    elsewhere = kim("KIM Sumberputih\u00a0", desa=other)
+    empty = kim("\u200b")
+    out = io.StringIO()
+    migration.normalise_names(apps, None, out=out)
+    names = dict(KIM.objects.values_list("pk", "name"))
+    assert names[plain] == "KIM Maju"
+    assert names[elsewhere] == "KIM Sumberputih"
+    assert [names[pk] for pk in twins] == [
+        "KIM Sumberputih",
+        "KIM Sumberputih\u200b",
+        "kim\u00a0sumberputih",
+    ]
+    assert names[empty] == "\u200b"
+    assert KIM.objects.count() == 6
+    report = out.getvalue()
+    assert "KIM names normalised: 2." in report
+    assert all(f"KIM id {pk} " in report for pk in (*twins[1:], empty))

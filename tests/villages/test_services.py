@@ -168,3 +168,23 @@ def test_dates_before_the_earliest_are_refused_by_every_service(user, settings):
     assert (kim.version, kim.is_active, kim.sk_date) == (1, True, None)
     assert not kim.activities.exists()
 
+
+def test_names_are_stored_in_one_form(user):
+    """Issue 13, finding 5, for every path through the services (admin, commands)."""
+    desa = DesaFactory()
+    kim = services.register_kim(
+        desa=desa, name=" ＫＩＭ\u00a0 Maju\u200b\ufeff ", formed_on=D(2021, 3, 4), by=user
+    )
+    assert kim.name == "KIM Maju"
+    for name, message in [
+        ("\u200b", "name"),
+        ("kim maju\u200b", "name"),
+        ("KIM Мaju", "name"),  # Cyrillic М
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            services.register_kim(desa=desa, name=name, formed_on=D(2021, 3, 4), by=user)
+        assert message in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.update_kim(kim=kim, name="KIM Мaju", by=user)
+    assert "name" in refused.value.message_dict
+    assert KIM.objects.get().name == "KIM Maju"

@@ -29,6 +29,7 @@ from kimtracker import roles
 
 from .. import services, timeline
 from ..models import KIM
+from ..names import normalize_name
 from .files import (
     CONTENT_TYPES,
     Column,
@@ -173,7 +174,7 @@ class KIMImporter(Importer):
     def apply_row(self, row: SourceRow, context: dict, *, by, reason: str) -> RowOutcome:
         code = cell_text(row.cells.get("kode_desa"))
         values, errors = read_cells(row.cells, self.columns)
-        name = values.pop("name", "")
+        name = normalize_name(values.pop("name", ""))
         formed_on = values.pop("formed_on", None)
         outcome = RowOutcome(number=row.number, action=ERROR, desa_code=code, name=name)
         desa = context["desa_by_code"].get(code)
