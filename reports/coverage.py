@@ -30,7 +30,6 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from kimtracker import figure_cache
-from kimtracker.dates import month_end as _month_end  # noqa: F401 (the series' month ends)
 from kimtracker.figures import coverage_percent
 from villages.choices import DesaKind, KIMLevel
 from villages.models import (

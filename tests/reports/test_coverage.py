@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.db.models import F
 
+from kimtracker.dates import month_end
 from reports import coverage
 from reports.services import set_target
 from villages import services
@@ -82,7 +83,7 @@ def test_monthly_series_agrees_with_the_cards_at_every_month_end(demo):
     for month in ("2019-12", "2022-12", "2023-06", "2024-02", "2025-01"):
         i = series.months.index(month)
         year, m = map(int, month.split("-"))
-        end = coverage._month_end(year, m)
+        end = month_end(year, m)
         assert series.formed[i] == KIM.objects.formed_by(end).count()
         assert series.active[i] == KIM.objects.active_on(end).count()
 
