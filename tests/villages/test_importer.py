@@ -794,3 +794,31 @@ def test_look_alike_names_in_an_import(user, desa):
     ((column, message),) = plan.outcomes[0].errors
     assert (column, "mencampur huruf" in message) == ("nama_kim", True)
     assert list(KIM.objects.values_list("pk", flat=True)) == [kim.pk]
+
+
+def test_a_sheets_used_range_does_not_drive_the_work(user, desa):
+    """Issue 13, finding 9: a blank (formatted) cell at column XFD on every row, and one in the
+    sheet's last row, make the used range 16,384 columns by 1,048,576 rows; reading the file
+    takes as long as its cells, not its range."""
+    import time
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(REQUIRED)
+    for i in range(1000):
+        sheet.append([desa.code, f"KIM {i:04d}", "2023-06-15"])
+        sheet.cell(row=sheet.max_row, column=16384, value="").number_format = "@"
+    sheet.cell(row=1_048_576, column=1, value=" ")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    start = time.perf_counter()
+    rows = importer.read_file(buffer.getvalue(), filename="kim.xlsx")
+    elapsed = time.perf_counter() - start
+    assert elapsed < 0.5, elapsed
+    assert len(rows) == 1000
+    assert rows[0].number == 2
+    assert rows[0].cells == {
+        "kode_desa": desa.code,
+        "nama_kim": "KIM 0000",
+        "tanggal_pembentukan": "2023-06-15",
+    }

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from kimtracker.downloads import CONTENT_TYPES, spreadsheet_cell
 
@@ -216,16 +217,41 @@ def _xlsx_records(workbook, unreadable: ImportRefused):
         if not workbook.worksheets:
             return
         sheet = workbook.worksheets[0]
-        # Trust the cells, not the dimension some programs write wrongly.
-        sheet.reset_dimensions()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(values)
+            yield from _sheet_rows(sheet)
     except Exception as exc:  # read-only mode parses lazily, row by row
         raise unreadable from exc
     finally:
         workbook.close()
+
+
+def _sheet_rows(sheet):
+    """(row number, values) of the rows of a read-only sheet that hold a value, each up to its
+    last value. Only the cells in the file are read: neither the dimension a program wrote
+    (sometimes wrongly) nor the used range is trusted, since one formatted blank cell at
+    column XFD, or in row 1,048,576, would otherwise make openpyxl fill every row to 16,384
+    cells, or yield a million empty rows (``ReadOnlyWorksheet.iter_rows``). openpyxl's own
+    parser of the sheet, as ``iter_rows`` uses it."""
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            present = [(cell["column"], cell["value"]) for cell in cells]
+            present = [(column, value) for column, value in present if not is_blank(value)]
+            if not present:
+                continue
+            values = [None] * max(column for column, _value in present)
+            for column, value in present:
+                values[column - 1] = value
+            yield number, values
 
 
 def is_blank(value) -> bool:
