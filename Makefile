@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 PYTHON ?= python3
-# pytest workers: one per core (pytest-xdist); WORKERS=0 runs in one process.
+# pytest workers: one per core (pytest-xdist; an idle worker takes tests queued for the other,
+# which suits the few long tests); WORKERS=0 runs in one process.
 WORKERS ?= auto
 
 .DEFAULT_GOAL := help
@@ -40,10 +41,10 @@ run: db ## set up, then serve with gunicorn on http://127.0.0.1:8000 (PORT=...)
 		--bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 test: install ## the whole suite, browser tests included, on a new test database (what CI runs)
-	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: install ## the suite without browser tests, keeping the test database (edit-test loop)
-	$(PY) -m pytest -n $(WORKERS) --reuse-db -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal --reuse-db -m "not browser" $(PYTEST_ARGS)
 
 lint: install ## the checks of .pre-commit-config.yaml, and migrations up to date
 	$(VENV)/bin/ruff check .
