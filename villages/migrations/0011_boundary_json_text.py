@@ -2,9 +2,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Superseded by 0012 (a ``json`` column cannot be compared, so SELECT DISTINCT over a
-    kecamatan failed); kept as a step that changes nothing, so that databases that applied it
-    go on to 0012, which puts ``jsonb`` back."""
+    """A step that changes nothing: it was written while the map data was being tuned (the
+    boundary briefly as ``json``, which cannot be compared, so SELECT DISTINCT over kecamatan
+    failed) and only development databases ever applied that; 0012 sets the column as it is.
+    Left in place rather than renumbering 0012-0016, which other migrations depend on."""
 
     dependencies = [
         ("villages", "0010_interval_formed_on"),
