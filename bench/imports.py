@@ -1,6 +1,8 @@
 """Times the KIM import (issue 13, finding 9): preview (``plan``) and confirm (``run``) of 5,000
-valid rows, and the preview of an XLSX whose every row has one blank cell at column XFD (a
-sheet's used range must not drive the work). Results in docs/performance.md.
+valid rows, the preview of an XLSX whose every row has one blank cell at column XFD (a sheet's
+used range must not drive the work), the preview of the same file again (all unchanged) and the
+confirmation of a file that corrects two details of every KIM (one value shared by every row,
+one different on each) and of one that moves every formation date. Results in docs/performance.md.
 
     .venv/bin/python bench/imports.py                                  # SQLite, in a temp file
     .venv/bin/python bench/imports.py --database-url postgres://postgres@127.0.0.1:5432/kim_bench_imports
@@ -48,7 +50,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument(
+        "--settings",
+        default="kimtracker.settings.production",
+        help="as a gunicorn worker runs (DEBUG off); kimtracker.settings.local: DEBUG on",
+    )
     args = parser.parse_args()
+    os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-imports-not-secret")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
     tmp = None
     if not args.database_url:
         handle, tmp = tempfile.mkstemp(suffix=".sqlite3")
@@ -56,7 +66,6 @@ def main():
         args.database_url = f"sqlite:///{tmp}"
     _prepare_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kimtracker.settings.local")
     sys.path.insert(0, str(REPO))
     import django
 
@@ -118,6 +127,35 @@ def main():
     counts = timed("confirm (run)", lambda: importer.run(plan, by=user, filename="kim.csv"))
     if KIM.objects.count() != args.rows:
         raise SystemExit(f"imported {counts}, expected {args.rows} KIM")
+    again = timed(
+        "preview of the same file again (every row unchanged)",
+        lambda: importer.plan(parsed, by=user),
+    )
+    if again.counts.unchanged != args.rows:
+        raise SystemExit(f"the same file again: {again.counts}")
+    for i, row in enumerate(rows):
+        row[3] = 13
+        row[4] = f"0813{i:08d}"
+    corrected = importer.read_file(
+        tablib.Dataset(*rows, headers=headers).export("csv").encode(), filename="kim.csv"
+    )
+    counts = timed(
+        "confirm of a corrected file (jumlah_anggota and a telepon_ketua of its own on every row)",
+        lambda: importer.run(corrected, by=user, filename="kim.csv"),
+    )
+    if counts.updated != args.rows:
+        raise SystemExit(f"the corrected file: {counts}")
+    for row in rows:
+        row[2] = row[2][:-2] + "16"
+    redated = importer.read_file(
+        tablib.Dataset(*rows, headers=headers).export("csv").encode(), filename="kim.csv"
+    )
+    counts = timed(
+        "confirm of a file that moves every formation date a day (figures recounted)",
+        lambda: importer.run(redated, by=user, filename="kim.csv"),
+    )
+    if counts.updated != args.rows:
+        raise SystemExit(f"the redated file: {counts}")
     engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
     print(f"{args.rows} rows, {engine}, XLSX {len(xlsx_content) // 1024} KB")
     for label, seconds in results:

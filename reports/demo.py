@@ -24,7 +24,7 @@ from django.db import transaction
 from kimtracker.roles import sync_roles
 from villages.choices import ActivityKind, KIMLevel
 from villages.models import KIM, Desa
-from villages.services import record_activities, record_status_change, register_kim
+from villages.services import record_activities, record_status_change, register_kims
 
 from .services import set_target
 
@@ -103,22 +103,21 @@ def build(*, by=None, seed: int = SEED) -> list[KIM]:
     if len(desa_list) != 390:
         raise ValueError("load_wilayah must load Kabupaten Malang (390 desa) first")
 
-    kims = []
-    for item in plan(desa_list, rng):
-        kims.append(
-            register_kim(
-                desa=item.desa,
-                name=f"KIM {item.desa.name}",
-                formed_on=item.formed_on,
-                by=by,
-                is_demo=True,
-                note=DEMO_NOTE,
-                member_count=rng.randint(5, 25),
-                sk_number=f"DEMO/{item.formed_on.year}/{len(kims) + 1:03d}",
-                sk_date=item.formed_on,
-                sk_issuer=f"Kepala Desa {item.desa.name}",
-            )
-        )
+    entries = [
+        {
+            "desa": item.desa,
+            "name": f"KIM {item.desa.name}",
+            "formed_on": item.formed_on,
+            "is_demo": True,
+            "note": DEMO_NOTE,
+            "member_count": rng.randint(5, 25),
+            "sk_number": f"DEMO/{item.formed_on.year}/{number:03d}",
+            "sk_date": item.formed_on,
+            "sk_issuer": f"Kepala Desa {item.desa.name}",
+        }
+        for number, item in enumerate(plan(desa_list, rng), start=1)
+    ]
+    kims = register_kims(entries, by=by)
     second_mandiri = _promote(kims, rng, by)
     _deactivate(kims, rng, by, keep={kims[0].pk, second_mandiri.pk})
     _activities(kims, rng, by)

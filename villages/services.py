@@ -4,9 +4,13 @@ records who did it and why in the KIM's history. Views, forms, the importer, com
 admin all write through here."""
 
 import datetime
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +24,9 @@ from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS, changed_fields
 from .models import KIM, Desa, KIMActivity, KIMStatusChange
 from .names import normalize_name
 from .validators import normalize_phone
+
+# KIM per query and per INSERT or UPDATE of the bulk services.
+BULK_CHUNK = 500
 
 DUPLICATE_NAME = gettext_lazy("Sudah ada KIM dengan nama ini di desa/kelurahan ini.")
 
@@ -82,22 +89,28 @@ def _validate(kim: KIM):
         raise ValidationError(errors) from error
 
 
-def _save(kim: KIM, *, by, reason: str, update_fields=None):
-    """Save with history (who, why), turning the database's duplicate-name refusal (two
-    registrations at the same moment) into the same message as ``full_clean``'s."""
-    kim._history_user = by
-    kim._change_reason = reason
+@contextmanager
+def _duplicate_name_refused():
+    """The database's refusal of a duplicate name in a desa (two registrations at the same
+    moment, which the checks before the write cannot see) as ``full_clean``'s message."""
     try:
         with transaction.atomic():
-            kim.save(update_fields=update_fields)
+            yield
     except IntegrityError as exc:
         if "kim_name_unique_in_desa" in str(exc) or "UNIQUE" in str(exc).upper():
             raise ValidationError({"name": DUPLICATE_NAME}) from exc
         raise
 
 
-@transaction.atomic
-def register_kim(
+def _save(kim: KIM, *, by, reason: str, update_fields=None):
+    """Save with history (who, why)."""
+    kim._history_user = by
+    kim._change_reason = reason
+    with _duplicate_name_refused():
+        kim.save(update_fields=update_fields)
+
+
+def build_kim(
     *,
     desa: Desa,
     name: str,
@@ -105,14 +118,14 @@ def register_kim(
     by,
     level: str = KIMLevel.PEMULA,
     is_demo: bool = False,
-    note: str = "",
-    reason: str = "",
     **details,
 ) -> KIM:
-    """Register a KIM formed in ``desa`` on ``formed_on`` and open its status timeline with an
-    entry on the formation date (initial level, active). Raises ``ValidationError`` and writes
-    nothing when any rule is broken (duplicate name in the desa, future date, member count...),
-    ``PermissionDenied`` when ``by`` may not register KIM there."""
+    """The KIM ``register_kims`` would register, unsaved, checked against every rule that needs
+    no query: the user's right to register in ``desa``, the name and phone numbers in their one
+    form, every field's rule (dates, lengths, one script, member count, level). With these
+    checks a new KIM (active, not voided) meets every check constraint of ``KIM.Meta``; the
+    one rule left, a name unique in its desa, ``register_kims`` checks for all its KIM in one
+    query. Raises ``ValidationError`` or ``PermissionDenied``; writes nothing."""
     _check_detail_fields(details)
     permissions.check(by, desa, roles.PERM_ADD)
     details = _normalized_details(details)
@@ -125,18 +138,89 @@ def register_kim(
         is_demo=is_demo,
         **details,
     )
-    _validate(kim)
-    _save(kim, by=by, reason=reason or _("Pendaftaran KIM"))
-    KIMStatusChange.objects.create(
-        kim=kim,
-        effective_on=formed_on,
-        level=level,
-        is_active=True,
-        note=note or _("Pembentukan KIM"),
-        recorded_by=by,
-    )
-    timeline.refresh_kim(kim.pk)
+    kim.full_clean(exclude=["desa"], validate_unique=False, validate_constraints=False)
     return kim
+
+
+def check_registrations(entries: list[dict], *, by) -> tuple[dict[int, KIM], dict[int, Exception]]:
+    """Check what ``register_kims`` would register, without writing: each entry through
+    ``build_kim``, then the names against those of the KIM of their desa and of the entries
+    before them (ignoring case), in one query. Returns, by entry index, the KIM built from each
+    entry that passes and the ``ValidationError`` or ``PermissionDenied`` of each that does
+    not; an import's preview shows them all."""
+    built: dict[int, KIM] = {}
+    errors: dict[int, Exception] = {}
+    for index, entry in enumerate(entries):
+        entry = {key: value for key, value in entry.items() if key != "note"}
+        try:
+            built[index] = build_kim(by=by, **entry)
+        except (ValidationError, PermissionDenied) as error:
+            errors[index] = error
+    taken = {
+        (desa_id, name.lower())
+        for desa_id, name in KIM.objects.counted()
+        .filter(desa_id__in={kim.desa_id for kim in built.values()})
+        .values_list("desa_id", "name")
+    }
+    for index, kim in built.items():
+        key = (kim.desa_id, kim.name.lower())
+        if key in taken:
+            errors[index] = ValidationError({"name": DUPLICATE_NAME})
+        taken.add(key)
+    return {index: kim for index, kim in built.items() if index not in errors}, errors
+
+
+@transaction.atomic
+def register_kims(entries: list[dict], *, by, reason: str = "") -> list[KIM]:
+    """Register many KIM at once (one from a form, thousands from an import): each entry holds
+    ``build_kim``'s keywords and optionally ``note``, the note of the opening entry of its
+    status timeline (on the formation date: initial level, active). Every entry is checked
+    (``check_registrations``) before anything is written; when one is refused, the first
+    refusal is raised (``ValidationError`` or ``PermissionDenied``, with ``entry``, its index)
+    and nothing is written. Then one bulk insert of the KIM with their history (who,
+    ``reason``), one of their opening status entries, and the figures of each kecamatan touched
+    recounted once."""
+    built, errors = check_registrations(entries, by=by)
+    if errors:
+        index = min(errors)
+        errors[index].entry = index
+        raise errors[index]
+    if not built:
+        return []
+    kims = [built[index] for index in range(len(entries))]
+    with _duplicate_name_refused():
+        kims = bulk_create_with_history(
+            kims,
+            KIM,
+            batch_size=BULK_CHUNK,
+            default_user=by,
+            default_change_reason=reason or _("Pendaftaran KIM"),
+        )
+    KIMStatusChange.objects.bulk_create(
+        [
+            KIMStatusChange(
+                kim=kim,
+                effective_on=kim.formed_on,
+                level=kim.level,
+                is_active=True,
+                note=entry.get("note") or _("Pembentukan KIM"),
+                recorded_by=by,
+            )
+            for kim, entry in zip(kims, entries, strict=True)
+        ],
+        batch_size=BULK_CHUNK,
+    )
+    timeline.refresh_kims([kim.pk for kim in kims])
+    figure_cache.invalidate()  # a bulk insert sends no post_save
+    return kims
+
+
+def register_kim(*, by, reason: str = "", **entry) -> KIM:
+    """Register one KIM formed in ``desa`` on ``formed_on`` (``build_kim``'s keywords, and
+    ``note``): ``register_kims`` for one entry. Raises ``ValidationError`` and writes nothing
+    when any rule is broken (duplicate name in the desa, future date, member count...),
+    ``PermissionDenied`` when ``by`` may not register KIM there."""
+    return register_kims([entry], by=by, reason=reason)[0]
 
 
 def _changed_since(kim: KIM, version: int) -> list[str]:
@@ -146,31 +230,10 @@ def _changed_since(kim: KIM, version: int) -> list[str]:
     return changed_fields(current, old)
 
 
-@transaction.atomic
-def update_kim(
-    *,
-    kim: KIM,
-    by,
-    expected_version: int | None = None,
-    name: str | None = None,
-    desa: Desa | None = None,
-    formed_on: datetime.date | None = None,
-    reason: str = "",
-    **details,
-) -> KIM:
-    """Change a KIM's identity or details (not its level or active flag: see
-    ``record_status_change``). With ``expected_version`` (the version the user's form was built
-    from) a save after someone else's is refused with ``ConcurrentEditError``. Saving the same
-    values again changes nothing (no history entry), so re-imports are idempotent."""
+def kim_changes(kim: KIM, *, name=None, desa=None, formed_on=None, **details) -> dict:
+    """The fields an update with these values would change, with their new values (name and
+    phone numbers in their one form); None leaves a field as it is. Queries nothing."""
     _check_detail_fields(details)
-    kim = KIM.objects.select_for_update(of=("self",)).select_related("desa").get(pk=kim.pk)
-    _check_not_voided(kim)
-    permissions.check(by, kim.desa, roles.PERM_EDIT)
-    if expected_version is not None and expected_version != kim.version:
-        raise ConcurrentEditError(_changed_since(kim, expected_version))
-    if desa is not None and desa != kim.desa:
-        permissions.check(by, desa, roles.PERM_EDIT)
-
     new_values = _normalized_details(details)
     if name is not None:
         new_values["name"] = normalize_name(name)
@@ -178,37 +241,215 @@ def update_kim(
         new_values["desa"] = desa
     if formed_on is not None:
         new_values["formed_on"] = formed_on
-    changed = {f: v for f, v in new_values.items() if getattr(kim, f) != v}
-    if not changed:
-        return kim
+    return {f: v for f, v in new_values.items() if getattr(kim, f) != v}
 
-    if "formed_on" in changed:
-        first_later = (
-            kim.status_changes.exclude(effective_on=kim.formed_on)
-            .order_by("effective_on")
-            .values_list("effective_on", flat=True)
-            .first()
-        )
-        if first_later and formed_on > first_later:
-            raise ValidationError(
+
+class KIMUpdate(NamedTuple):
+    """One checked update: the KIM as stored (locked when ``update_kims`` writes it) with the
+    changes applied, and ``changed``, the fields changed with their new values (empty: nothing
+    changes)."""
+
+    kim: KIM
+    changed: dict
+
+
+def _stored_kims(pks, *, lock: bool) -> dict[int, KIM]:
+    query = KIM.objects.select_related("desa__kecamatan").order_by("pk")
+    if lock:
+        query = query.select_for_update(of=("self",))
+    pks = sorted(set(pks))
+    kims = {}
+    for start in range(0, len(pks), BULK_CHUNK):
+        kims.update((kim.pk, kim) for kim in query.filter(pk__in=pks[start : start + BULK_CHUNK]))
+    return kims
+
+
+def _first_later_changes(kims: list[KIM]) -> dict[int, datetime.date]:
+    """The date of each KIM's first status entry after its opening one, for those that have
+    one: one query per ``BULK_CHUNK`` KIM."""
+    formed_on = {kim.pk: kim.formed_on for kim in kims}
+    pks, first = sorted(formed_on), {}
+    for start in range(0, len(pks), BULK_CHUNK):
+        for kim_id, effective_on in KIMStatusChange.objects.filter(
+            kim_id__in=pks[start : start + BULK_CHUNK]
+        ).values_list("kim_id", "effective_on"):
+            if effective_on != formed_on[kim_id]:
+                first[kim_id] = min(effective_on, first.get(kim_id, effective_on))
+    return first
+
+
+def _check_update(kim: KIM, update: dict, *, by) -> dict:
+    """What one update changes (``kim_changes``), after the rules that need no query but the
+    history's (voided, the user's rights in the old and new desa, the version)."""
+    update = dict(update)
+    expected_version = update.pop("expected_version", None)
+    _check_not_voided(kim)
+    permissions.check(by, kim.desa, roles.PERM_EDIT)
+    if expected_version is not None and expected_version != kim.version:
+        raise ConcurrentEditError(_changed_since(kim, expected_version))
+    desa = update.get("desa")
+    if desa is not None and desa != kim.desa:
+        permissions.check(by, desa, roles.PERM_EDIT)
+    return kim_changes(kim, **update)
+
+
+def check_updates(
+    updates: list[dict], *, by, lock: bool = False
+) -> tuple[dict[int, KIMUpdate], dict[int, Exception]]:
+    """Check what ``update_kims`` would change, without writing: by update index, the
+    ``KIMUpdate`` of each update that passes and the ``ValidationError``, ``ConcurrentEditError``
+    or ``PermissionDenied`` of each that does not. The KIM are read again from the database
+    (``lock``: locked until the transaction ends), in a few queries for thousands."""
+    stored = _stored_kims([update["kim"].pk for update in updates], lock=lock)
+    checked: dict[int, KIMUpdate] = {}
+    errors: dict[int, Exception] = {}
+    for index, update in enumerate(updates):
+        update = dict(update)
+        kim = stored.get(update.pop("kim").pk)
+        try:
+            if kim is None:
+                raise ValidationError(_("KIM ini sudah dihapus."))
+            checked[index] = KIMUpdate(kim, _check_update(kim, update, by=by))
+        except (ValidationError, PermissionDenied) as error:
+            errors[index] = error
+    first_later = _first_later_changes(
+        [c.kim for c in checked.values() if "formed_on" in c.changed]
+    )
+    for index, (kim, changed) in checked.items():
+        if not changed:
+            continue
+        later = first_later.get(kim.pk)
+        if "formed_on" in changed and later and changed["formed_on"] > later:
+            errors[index] = ValidationError(
                 {
                     "formed_on": _(
                         "Tanggal pembentukan tidak boleh setelah perubahan status pertama "
                         "(%(date)s)."
                     )
-                    % {"date": first_later.isoformat()}
+                    % {"date": later.isoformat()}
                 }
             )
-        # The opening entry of the timeline moves with the formation date.
-        kim.status_changes.filter(effective_on=kim.formed_on).update(effective_on=formed_on)
-    for field, value in changed.items():
-        setattr(kim, field, value)
-    kim.version += 1
-    _validate(kim)
-    _save(kim, by=by, reason=reason or _("Perubahan data KIM"))
-    if "formed_on" in changed or "desa" in changed:
-        timeline.refresh_kim(kim.pk)
-    return kim
+            continue
+        for field, value in changed.items():
+            setattr(kim, field, value)
+        kim.version += 1
+        try:
+            # With these checks an update of a KIM's identity or details keeps every check
+            # constraint of ``KIM.Meta``; the unique name is checked below for all at once.
+            kim.full_clean(exclude=["desa"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors[index] = error
+    renamed = {
+        index: kim
+        for index, (kim, changed) in checked.items()
+        if index not in errors and {"name", "desa"} & changed.keys()
+    }
+    if renamed:
+        taken = {
+            (desa_id, name.lower()): pk
+            for pk, desa_id, name in KIM.objects.counted()
+            .filter(desa_id__in={kim.desa_id for kim in renamed.values()})
+            .values_list("pk", "desa_id", "name")
+        }
+        for index, kim in renamed.items():
+            if taken.get((kim.desa_id, kim.name.lower()), kim.pk) != kim.pk:
+                errors[index] = ValidationError({"name": DUPLICATE_NAME})
+    return {index: c for index, c in checked.items() if index not in errors}, errors
+
+
+# A field set to more distinct values than this share of its KIM is written by ``bulk_update``
+# (a CASE branch per KIM), else one UPDATE per value.
+_VALUES_PER_KIM = 0.25
+
+
+def _write_changes(changed: list[KIMUpdate], now) -> None:
+    """Write the changes, field by field: a field set to a few values (a corrected member count
+    shared by thousands of KIM) in one UPDATE per value, one set to many (a phone number of
+    each KIM's own) with ``bulk_update`` (slower per KIM, but few statements), and the
+    versions in one UPDATE; each per ``BULK_CHUNK`` KIM. Never one statement per KIM."""
+    by_field: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for c in changed:
+        for field, value in c.changed.items():
+            by_field[field][value].append(c.kim)
+    by_field["version"][None] = [c.kim for c in changed]
+    for field, groups in by_field.items():
+        if len(groups) > _VALUES_PER_KIM * sum(len(kims) for kims in groups.values()):
+            kims = [kim for group in groups.values() for kim in group]
+            KIM.objects.bulk_update(kims, [field], batch_size=BULK_CHUNK)
+            continue
+        for value, kims in groups.items():
+            values = (
+                {"version": F("version") + 1, "updated_at": now}
+                if field == "version"
+                else {field: value}
+            )
+            for start in range(0, len(kims), BULK_CHUNK):
+                chunk = [kim.pk for kim in kims[start : start + BULK_CHUNK]]
+                KIM.objects.filter(pk__in=chunk).update(**values)
+
+
+def _opening_entries(kims: list[KIM]) -> list[int]:
+    """The ids of the entries on these KIM's formation dates as stored (their timelines' opening
+    entries): one query per ``BULK_CHUNK`` KIM."""
+    pks, ids = [kim.pk for kim in kims], []
+    for start in range(0, len(pks), BULK_CHUNK):
+        ids += KIMStatusChange.objects.filter(
+            kim_id__in=pks[start : start + BULK_CHUNK], effective_on=F("kim__formed_on")
+        ).values_list("pk", flat=True)
+    return ids
+
+
+def _move_to_formation_dates(entry_ids: list[int]) -> None:
+    """Set these status entries to their KIM's formation date: one UPDATE per ``BULK_CHUNK``."""
+    formed_on = KIM.objects.filter(pk=OuterRef("kim_id")).values("formed_on")[:1]
+    for start in range(0, len(entry_ids), BULK_CHUNK):
+        KIMStatusChange.objects.filter(pk__in=entry_ids[start : start + BULK_CHUNK]).update(
+            effective_on=Subquery(formed_on)
+        )
+
+
+@transaction.atomic
+def update_kims(updates: list[dict], *, by, reason: str = "") -> list[KIMUpdate]:
+    """Change the identity or details of many KIM at once (one from a form, thousands from an
+    import), not their level or active flag (see ``record_status_change``). Each update holds
+    ``kim`` and the fields to change (``name``, ``desa``, ``formed_on``, details; None or
+    absent leaves a field as it is) and optionally ``expected_version``, the version the
+    user's form was built from: a save after someone else's is then refused with
+    ``ConcurrentEditError``. Every update is checked (``check_updates``) before anything is
+    written; the first refused is raised, with ``entry``, its index, and nothing is written.
+    An update that changes no value writes nothing (no new version, no history entry), so
+    re-imports are idempotent. Returns the ``KIMUpdate`` of each update, in order."""
+    checked, errors = check_updates(updates, by=by, lock=True)
+    if errors:
+        index = min(errors)
+        errors[index].entry = index
+        raise errors[index]
+    changed = [c for c in checked.values() if c.changed]
+    if changed:
+        now = timezone.now()
+        for c in changed:
+            c.kim.updated_at = now
+        # The opening entry of a timeline moves with the formation date.
+        opening = _opening_entries([c.kim for c in changed if "formed_on" in c.changed])
+        with _duplicate_name_refused():
+            _write_changes(changed, now)
+        _move_to_formation_dates(opening)
+        KIM.history.bulk_history_create(
+            [c.kim for c in changed],
+            batch_size=BULK_CHUNK,
+            update=True,
+            default_user=by,
+            default_change_reason=reason or _("Perubahan data KIM"),
+        )
+        timeline.refresh_kims(c.kim.pk for c in changed if {"formed_on", "desa"} & c.changed.keys())
+        figure_cache.invalidate()  # a bulk update sends no post_save
+    return [checked[index] for index in range(len(updates))]
+
+
+def update_kim(*, kim: KIM, by, reason: str = "", **update) -> KIM:
+    """Change one KIM's identity or details: ``update_kims`` for one update (``expected_version``
+    and the fields as keywords). Returns the KIM as saved."""
+    return update_kims([{"kim": kim, **update}], by=by, reason=reason)[0].kim
 
 
 def status_on(kim: KIM, on: datetime.date) -> tuple[str, bool, datetime.date | None]:

@@ -3,11 +3,11 @@
 (``KecamatanCoverageInterval``) and the country's daily changes of KIM formed and active
 (``KIMCountChange``).
 
-One place writes them: ``refresh_kim``, which every service that changes a KIM (registration,
-edit of its formation date or desa, status change, void, delete) calls inside its own
-transaction, so the figures change exactly when the timeline does; and ``rebuild``, which
-writes them all again from the timeline (``manage.py rebuild_figures``, the migration that
-created them, bulk loads). No signal is involved.
+One place writes them: ``refresh_kims`` (``refresh_kim`` for one KIM), which every service
+that changes a KIM (registration, edit of its formation date or desa, status change, void,
+delete) calls inside its own transaction, so the figures change exactly when the timeline
+does; and ``rebuild``, which writes them all again from the timeline (``manage.py
+rebuild_figures``, the migration that created them, bulk loads). No signal is involved.
 
 The rules, the same as the timeline's (see ``KIMStatusChange``): a KIM counts from its
 formation date unless voided; on a day, its level and active flag are those of the latest
@@ -257,53 +257,66 @@ def lock_kecamatan(kecamatan_ids, apps=global_apps) -> None:
 
 
 def refresh_kim(kim_id: int, apps=global_apps, *, removing: bool = False) -> None:
-    """Write one KIM's intervals again from its timeline, then the counters of its kecamatan
-    (and of the kecamatan it left, when its desa changed) and its share of the country's daily
-    counters. Call it inside the transaction of the write, after the write (``removing``:
-    before deleting the KIM, which then counts nowhere). The kecamatan rows are locked first,
-    so two writes in one kecamatan recount it one after the other."""
+    """``refresh_kims`` for one KIM."""
+    refresh_kims([kim_id], apps, removing=removing)
+
+
+# KIM ids per query of ``refresh_kims`` (SQLite allows a few thousand parameters a statement).
+_IDS_PER_QUERY = 500
+
+
+def refresh_kims(kim_ids: Iterable[int], apps=global_apps, *, removing: bool = False) -> None:
+    """Write these KIM's intervals again from their timelines, then the counters of every
+    kecamatan they are in (or left, when a desa changed), each kecamatan once, and their share of
+    the country's daily counters. Call it inside the transaction of the write, after the write
+    (``removing``: before deleting the KIM, which then count nowhere). The kecamatan rows are
+    locked first, in id order, so two writes in one kecamatan recount it one after the other.
+    One KIM (a form) or thousands (an import) cost the same handful of queries per 500 KIM."""
     kim_model, change_model, interval, _coverage, _count, _kecamatan = _models(apps)
-    kim = (
-        kim_model.objects.filter(pk=kim_id)
-        .values("formed_on", "desa_id", "desa__kecamatan_id", "voided_at")
-        .first()
-    )
-    old_rows = list(
-        interval.objects.filter(kim_id=kim_id)
-        .order_by("starts_on")
-        .values_list(
+    kim_ids = sorted(set(kim_ids))
+    kims, old_rows, entries = {}, [], defaultdict(list)
+    for start in range(0, len(kim_ids), _IDS_PER_QUERY):
+        chunk = kim_ids[start : start + _IDS_PER_QUERY]
+        kims.update(
+            (row["pk"], row)
+            for row in kim_model.objects.filter(pk__in=chunk).values(
+                "pk", "formed_on", "desa_id", "desa__kecamatan_id", "voided_at"
+            )
+        )
+        old_rows += interval.objects.filter(kim_id__in=chunk).values_list(
             "kecamatan_id", "kim_id", "desa_id", "starts_on", "ends_on", "level", "is_active"
         )
-    )
+        if not removing:
+            for kim_id, effective_on, level, is_active in (
+                change_model.objects.filter(kim_id__in=chunk)
+                .order_by("kim_id", "effective_on", "id")
+                .values_list("kim_id", "effective_on", "level", "is_active")
+            ):
+                entries[kim_id].append((effective_on, level, is_active))
+    old_rows.sort(key=lambda row: (row[1], row[3]))
     old = _stored_periods(row[1:] for row in old_rows)
-    old_kecamatan = {row[0] for row in old_rows}
-    new_periods: list[Period] = []
-    if kim is not None and kim["voided_at"] is None and not removing:
-        entries = (
-            change_model.objects.filter(kim_id=kim_id)
-            .order_by("effective_on", "id")
-            .values_list("effective_on", "level", "is_active")
-        )
-        new_periods = kim_periods(kim["formed_on"], entries)
-    kecamatan_ids = old_kecamatan | ({kim["desa__kecamatan_id"]} if new_periods else set())
+    kecamatan_ids = {row[0] for row in old_rows}
+    new_rows, new_periods = [], []
+    for kim_id in kim_ids:
+        kim = kims.get(kim_id)
+        if kim is None or kim["voided_at"] is not None or removing:
+            continue
+        periods = kim_periods(kim["formed_on"], entries.get(kim_id, ()))
+        new_periods.append(periods)
+        kecamatan_ids.add(kim["desa__kecamatan_id"])
+        new_rows += _interval_rows(kim_id, kim["desa_id"], kim["desa__kecamatan_id"], periods)
     lock_kecamatan(kecamatan_ids, apps)
-    _delete(interval.objects.filter(kim_id=kim_id))
-    if new_periods:
-        _insert(
-            interval,
-            INTERVAL_FIELDS,
-            _interval_rows(kim_id, kim["desa_id"], kim["desa__kecamatan_id"], new_periods),
-        )
+    for start in range(0, len(kim_ids), _IDS_PER_QUERY):
+        _delete(interval.objects.filter(kim_id__in=kim_ids[start : start + _IDS_PER_QUERY]))
+    _insert(interval, INTERVAL_FIELDS, new_rows)
     for kecamatan_id in sorted(kecamatan_ids):
         _refresh_kecamatan(kecamatan_id, apps)
     changes: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
-    for _desa_id, periods in old.values():
-        for day, (f, a) in count_changes(periods).items():
-            changes[day][0] -= f
-            changes[day][1] -= a
-    for day, (f, a) in count_changes(new_periods).items():
-        changes[day][0] += f
-        changes[day][1] += a
+    for sign, periods_of_kims in ((-1, [p for _d, p in old.values()]), (1, new_periods)):
+        for periods in periods_of_kims:
+            for day, (f, a) in count_changes(periods).items():
+                changes[day][0] += sign * f
+                changes[day][1] += sign * a
     _apply_count_changes(changes, apps)
 
 

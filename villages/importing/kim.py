@@ -4,15 +4,17 @@ import_kim``.
 Why not django-import-export: its resources save model rows one by one (``instance.save()``),
 which would bypass ``villages.services``: the services open each KIM's status timeline, record
 who changed what and why in its history, and check the user's role and kecamatan assignment. So
-here the file is only *read* (``files``), and every row is *written* by ``services.register_kim``
-or ``services.update_kim`` (``plan``): an imported KIM obeys exactly the rules of one entered in
-the form.
+here the file is only *read* (``files``), and every row is *written* by the services (``plan``):
+new KIM are checked row by row by ``services.build_kim`` and registered all at once, at the
+end, by ``services.register_kims`` (the form's ``register_kim`` is the same service for one);
+changed KIM go through ``services.update_kim``. An imported KIM obeys exactly the rules of one
+entered in the form.
 
 A row matches an existing KIM when it names the same desa and the same KIM name, ignoring case
 (voided KIM aside); the row then updates that KIM's formation date and the details it gives. An
 empty optional cell leaves the KIM's value as it is: an import adds and corrects, it never erases.
-Importing the same file again changes nothing, since ``update_kim`` does nothing (no new version,
-no history entry) when no value differs.
+Importing the same file again changes nothing: a row whose values are the KIM's
+(``services.kim_changes``) is unchanged and not written (no new version, no history entry).
 
 The module-level ``read_file``, ``plan``, ``run`` and ``template_file`` are those of ``IMPORTER``.
 """
@@ -21,7 +23,6 @@ import datetime
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,7 +49,6 @@ from .plan import (
     ImportCounts,
     Importer,
     ImportPlan,
-    RowFailed,
     RowOutcome,
     desa_by_code,
     desa_errors,
@@ -163,11 +163,22 @@ class KIMImporter(Importer):
         return reason[:REASON_MAX_LENGTH]
 
     def prepare(self, rows: list[SourceRow]) -> dict:
-        return {"desa_by_code": desa_by_code(rows), "first_row_of": {}}
+        desa = desa_by_code(rows)
+        existing = {
+            (kim.desa_id, kim.name.lower()): kim
+            for kim in KIM.objects.counted().filter(desa__in=desa.values())
+        }
+        return {
+            "desa_by_code": desa,
+            "existing": existing,
+            "first_row_of": {},
+            "new": [],
+            "updates": [],
+        }
 
     def lock(self, context: dict) -> None:
         # Each KIM written recounts its kecamatan with the kecamatan row locked
-        # (``timeline.refresh_kim``); in file order, two imports at once could take those locks
+        # (``timeline.refresh_kims``); in file order, two imports at once could take those locks
         # in opposite orders and deadlock. Take them all now, in one order.
         timeline.lock_kecamatan({desa.kecamatan_id for desa in context["desa_by_code"].values()})
 
@@ -201,40 +212,82 @@ class KIMImporter(Importer):
             outcome.errors = errors
             return outcome
 
-        existing = (
-            KIM.objects.counted().filter(desa=desa, name__iexact=name).first() if name else None
-        )
-        try:
-            with transaction.atomic():
-                if existing is None:
-                    services.register_kim(
-                        desa=desa, name=name, formed_on=formed_on, by=by, reason=reason, **values
-                    )
-                    outcome.action = CREATE
-                else:
-                    kim = services.update_kim(
-                        kim=existing, by=by, formed_on=formed_on, reason=reason, **values
-                    )
-                    outcome.kim_id = existing.pk
-                    outcome.changed = [
-                        HEADER_OF_FIELD[f]
-                        for f in ("formed_on", *values)
-                        if getattr(kim, f) != getattr(existing, f)
-                    ]
-                    outcome.action = UPDATE if kim.version != existing.version else UNCHANGED
-                if errors:
-                    raise RowFailed
-        except RowFailed:
-            pass
-        except ValidationError as exc:
-            errors.extend(self.service_errors(exc, skip={column for column, _m in errors}))
-        except PermissionDenied as exc:
-            errors.append(
-                ("kode_desa", str(exc) or _("Anda tidak boleh mengubah KIM di desa ini."))
-            )
+        existing = context["existing"].get((desa.pk, name.lower())) if name else None
+        entry = {"formed_on": formed_on, **values}
+        if existing is None:
+            entry.update(desa=desa, name=name)
+            outcome.action = CREATE
+        else:
+            entry["kim"] = existing
+            outcome.kim_id, outcome.action = existing.pk, UNCHANGED
         if errors:
-            outcome.action, outcome.errors, outcome.changed = ERROR, errors, []
+            # A cell could not be read: the row is in error; what the service says of the rest
+            # of the row is shown with it.
+            check = services.check_registrations if existing is None else services.check_updates
+            refused = check([entry], by=by)[1]
+            if refused:
+                errors.extend(self._errors(refused[0], skip={column for column, _m in errors}))
+            outcome.action, outcome.errors = ERROR, errors
+        else:
+            context["new" if existing is None else "updates"].append((outcome, entry))
         return outcome
+
+    def finish(self, context: dict, *, by, reason: str, commit: bool) -> None:
+        """The updates, then the new KIM, each all at once: ``services.update_kims`` and
+        ``services.register_kims`` when the import is confirmed, their checks for the preview
+        (or when an earlier row is in error)."""
+        updates = self._all_at_once(
+            context["updates"],
+            write=services.update_kims,
+            check=services.check_updates,
+            by=by,
+            reason=reason,
+            commit=commit,
+        )
+        for index, update in updates.items():
+            outcome = context["updates"][index][0]
+            outcome.action = UPDATE if update.changed else UNCHANGED
+            outcome.changed = [
+                header for field, header in HEADER_OF_FIELD.items() if field in update.changed
+            ]
+        commit = commit and len(updates) == len(context["updates"])
+        self._all_at_once(
+            context["new"],
+            write=services.register_kims,
+            check=services.check_registrations,
+            by=by,
+            reason=reason,
+            commit=commit,
+        )
+
+    def _all_at_once(self, pending, *, write, check, by, reason, commit) -> dict:
+        """Write (``commit``) or check the ``pending`` (outcome, entry) pairs with one call of
+        the service; each row refused gets its errors. Returns what the service gave for
+        each entry that passed, by index."""
+        entries = [entry for _outcome, entry in pending]
+        if not entries:
+            return {}
+        refused = {}
+        if commit:
+            try:
+                return dict(enumerate(write(entries, by=by, reason=reason)))
+            except (ValidationError, PermissionDenied) as error:
+                # The registry changed since the preview (a name registered, an assignment
+                # changed): every row refused now, or, for the database's own refusal of a name
+                # registered this instant (which names no entry), the first row.
+                passed, refused = check(entries, by=by)
+                refused = refused or {getattr(error, "entry", 0): error}
+        else:
+            passed, refused = check(entries, by=by)
+        for index, error in refused.items():
+            outcome = pending[index][0]
+            outcome.action, outcome.errors = ERROR, self._errors(error, skip=set())
+        return {index: value for index, value in passed.items() if index not in refused}
+
+    def _errors(self, error, *, skip: set[str]) -> list[tuple[str, str]]:
+        if isinstance(error, PermissionDenied):
+            return [("kode_desa", str(error) or _("Anda tidak boleh mengubah KIM di desa ini."))]
+        return self.service_errors(error, skip=skip)
 
 
 IMPORTER = KIMImporter()

@@ -2,8 +2,10 @@
 (``files.read_file``) through a row handler that calls the services, and reports per row
 "create", "update", "unchanged" or "error" with (column, message) pairs.
 
-- ``Importer.plan`` is the dry run: every row goes through the service inside a transaction
-  that is always rolled back, so the rules are exactly the service's and nothing is written.
+- ``Importer.plan`` is the dry run: every row goes through the service's checks inside a
+  transaction that is always rolled back, so the rules are exactly the service's and nothing
+  is written. A row the service writes in bulk (a new KIM) is checked by the service's own
+  check (``services.build_kim``) and written by ``finish`` at the end of ``run``.
 - ``Importer.run`` applies every row in one transaction; one row in error and nothing is
   written (``ImportRefused`` then carries the plan with the errors).
 
@@ -142,7 +144,8 @@ class Importer:
 
     def plan(self, rows: list[SourceRow], *, by) -> ImportPlan:
         """The dry run: what importing ``rows`` as ``by`` would do, row by row. Every row goes
-        through the service, in a transaction that is always rolled back: nothing is written."""
+        through the service's checks, in a transaction that is always rolled back: nothing is
+        written."""
         return self._apply(rows, by=by, reason="", commit=False)
 
     def run(self, plan_or_rows, *, by, filename: str) -> ImportCounts:
@@ -178,13 +181,19 @@ class Importer:
         return {}
 
     def apply_row(self, row: SourceRow, context: dict, *, by, reason: str) -> RowOutcome:
-        """Apply one row through the services, inside a savepoint of its own, and say what it
-        did; any error is in the outcome, never raised."""
+        """Apply one row through the services, inside a savepoint of its own (or check it and
+        leave it in ``context`` for ``finish``), and say what it did; any error is in the
+        outcome, never raised."""
         raise NotImplementedError
 
     def lock(self, context: dict) -> None:
         """Take, at the start of the import's transaction, the locks its rows will take one by
         one, in one order (none by default)."""
+
+    def finish(self, context: dict, *, by, reason: str, commit: bool) -> None:
+        """Check all at once what ``apply_row`` left in ``context`` (the new KIM), turning the
+        outcome of each row refused into an error, and write it when ``commit`` (``run``, no row
+        in error). Nothing by default."""
 
     # --- The machinery --------------------------------------------------------------------
 
@@ -195,6 +204,8 @@ class Importer:
         with transaction.atomic():
             self.lock(context)
             outcomes = [self.apply_row(row, context, by=by, reason=reason) for row in rows]
+            commit = commit and not any(outcome.action == ERROR for outcome in outcomes)
+            self.finish(context, by=by, reason=reason, commit=commit)
             if not commit or any(outcome.action == ERROR for outcome in outcomes):
                 transaction.set_rollback(True)
         return ImportPlan(rows=rows, outcomes=outcomes)
