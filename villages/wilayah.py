@@ -4,6 +4,11 @@ npm package, or from the bundled Kabupaten Malang fixture, which uses the same f
 Reading and checking happen before anything is written: a missing or malformed file raises
 ``WilayahError`` and leaves the database as it was. Writing is an upsert by code in one
 transaction, so loading the same data twice changes nothing.
+
+Codes are the natural keys: a new release that renames an area (idn-area-data 4.0.1 renamed 11
+desa of Kabupaten Malang, e.g. 35.07.02.2001 Sumbermanjingkulon -> Sumbermanjing Kulon) updates the
+row in place, so everything attached to it (KIM, boundaries, history) stays attached, and the
+result lists each rename (code, old name, new name) for the office to see.
 """
 
 import csv
@@ -58,11 +63,21 @@ class WilayahData:
     rows: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Rename:
+    """An area whose code stayed and whose name changed."""
+
+    code: str
+    old_name: str
+    new_name: str
+
+
 @dataclass
 class LevelResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    renamed: list[Rename] = field(default_factory=list)
 
 
 def desa_kind(code: str) -> str:
@@ -179,7 +194,8 @@ def load(
     """Upsert ``data`` by code, level by level, inside one transaction; return what changed.
     ``progress(level, written, total)`` is called after each batch of a level that takes more
     than one.
-    Names and parents follow the source; codes are never deleted (KIM may hang on them)."""
+    Names and parents follow the source; codes are never deleted (KIM may hang on them); each
+    level's result lists the areas renamed in place."""
     results = {}
     parent_ids: dict[str, int] = {}
     for key, (model, parent_field) in _TARGETS.items():
@@ -203,6 +219,8 @@ def load(
             elif tuple(found[1:]) != tuple(values.values()):
                 to_write.append(model(pk=found[0], code=code, **values))
                 result.updated += 1
+                if found[1] != name:
+                    result.renamed.append(Rename(code, found[1], name))
             else:
                 result.unchanged += 1
         for start in range(0, len(to_write), BATCH_SIZE):

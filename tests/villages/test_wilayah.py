@@ -1,12 +1,15 @@
 """load_wilayah: the bundled Kabupaten Malang fixture and the idn-area-data CSV format."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
+from tests.factories import KIMFactory
+from villages.models import KIM, Desa, Kabupaten, Kecamatan, Provinsi
 
 HEADERS = {
     "provinces": "code,name",
@@ -208,3 +211,169 @@ def test_failure_while_writing_leaves_nothing_half_loaded(db, tmp_path, monkeypa
         load("--source", str(write_source(tmp_path)), "--all")
     assert not Kecamatan.objects.exists()
     assert not Provinsi.objects.exists()
+
+
+# The names idn-area-data 4.0.1 changed in Kabupaten Malang, as read from the 3.1.2 and 4.0.1
+# packages: {code: (3.1.2 name, 4.0.1 name)}. Every code is the same in both releases.
+RENAMED_IN_4_0_1 = {
+    "35": ("JAWA TIMUR", "Jawa Timur"),
+    "35.07": ("KABUPATEN MALANG", "Kabupaten Malang"),
+    "35.07.02.2001": ("Sumbermanjingkulon", "Sumbermanjing Kulon"),
+    "35.07.05.2006": ("Amandanom", "Amadanom"),
+    "35.07.09.2005": ("Gedogkulon", "Gedok Kulon"),
+    "35.07.09.2006": ("Gedogwetan", "Gedok Wetan"),
+    "35.07.12.2004": ("Ngebrug", "Ngebruk"),
+    "35.07.15.2012": ("Tambaksari", "Tambakasri"),
+    "35.07.16.2015": ("Duwet Kerajan", "Duwet Krajan"),
+    "35.07.18.2014": ("Bunutwetan", "Bunut Wetan"),
+    "35.07.19.2003": ("Gelanggang", "Glanggang"),
+    "35.07.24.2007": ("Langlang", "Lang-Lang"),
+    "35.07.26.2003": ("Pujonkidul", "Pujon Kidul"),
+}
+LEVEL_OF_CODE = {2: "provinsi", 5: "kabupaten", 8: "kecamatan", 13: "desa"}
+
+
+def previous_release(directory: Path) -> Path:
+    """The bundled fixture as idn-area-data 3.1.2 had it: same layout and codes, old names."""
+    for stem in HEADERS:
+        lines = (settings.WILAYAH_FIXTURE_DIR / f"{stem}.csv").read_text(encoding="utf-8")
+        lines = lines.splitlines()
+        for i, line in enumerate(lines[1:], start=1):
+            code, *middle, name = line.split(",")
+            if code in RENAMED_IN_4_0_1:
+                assert name == RENAMED_IN_4_0_1[code][1], line
+                lines[i] = ",".join([code, *middle, RENAMED_IN_4_0_1[code][0]])
+        (directory / f"{stem}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def test_bundled_fixture_is_idn_area_data_4_0_1(malang):
+    for stem, header in HEADERS.items():
+        first = (settings.WILAYAH_FIXTURE_DIR / f"{stem}.csv").read_text(encoding="utf-8")
+        assert first.splitlines()[0] == header
+    names = {
+        **dict(Provinsi.objects.values_list("code", "name")),
+        **dict(Kabupaten.objects.values_list("code", "name")),
+        **dict(Desa.objects.values_list("code", "name")),
+    }
+    for code, (_old, new) in RENAMED_IN_4_0_1.items():
+        assert names[code] == new
+    readme = (settings.WILAYAH_FIXTURE_DIR / "README.md").read_text(encoding="utf-8")
+    assert "version 4.0.1" in readme
+    for code, (old, new) in RENAMED_IN_4_0_1.items():
+        assert re.search(rf"\| {re.escape(code)}( \(\w[\w ]*\))? \| {old} \| {new} \|", readme)
+    licence = (settings.WILAYAH_FIXTURE_DIR / "LICENSE.md").read_text(encoding="utf-8")
+    assert "Open Database License" in licence
+
+
+def test_new_release_renames_in_place_reports_each_and_keeps_kim(db, tmp_path):
+    """An office on the 3.1.2 names loads the 4.0.1 bundle: each rename is listed with its code,
+    the rows keep their ids, and the KIM and boundaries entered stay on their desa."""
+    load("--source", str(previous_release(tmp_path)), "--regency", "35.07")
+    assert Desa.objects.get(code="35.07.02.2001").name == "Sumbermanjingkulon"
+    ids = dict(Desa.objects.values_list("code", "id"))
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[112.6, -8.3], [112.7, -8.3], [112.7, -8.2], [112.6, -8.2], [112.6, -8.3]]
+        ],
+    }
+    Desa.objects.filter(code="35.07.05.2006").update(boundary=square)
+    kims = {
+        code: KIMFactory(desa=Desa.objects.get(code=code), name=f"KIM {name}").pk
+        for code, name in [
+            ("35.07.02.2001", "Sumber Kulon"),
+            ("35.07.05.2006", "Amandanom Raya"),
+            ("35.07.12.2004", "Ngebrug Sejahtera"),
+        ]
+    }
+
+    output = load()
+
+    assert "desa: 0 baru, 11 diperbarui, 379 tetap" in output
+    assert "kecamatan: 0 baru, 0 diperbarui, 33 tetap" in output
+    assert "Nama berubah, kode tetap (13 wilayah" in output
+    for code, (old, new) in RENAMED_IN_4_0_1.items():
+        assert f"  {LEVEL_OF_CODE[len(code)]} {code}: {old} -> {new}\n" in output
+    assert output.count(" -> ") == 13
+    assert dict(Desa.objects.values_list("code", "id")) == ids
+    assert Desa.objects.get(code="35.07.05.2006").boundary == square
+    for code, pk in kims.items():
+        kim = KIM.objects.get(pk=pk)
+        assert kim.desa.code == code
+        assert kim.desa.name == RENAMED_IN_4_0_1[code][1]
+    # What the office typed is kept, even where it spelled the old name.
+    assert KIM.objects.get(pk=kims["35.07.05.2006"]).name == "KIM Amandanom Raya"
+
+    again = load()
+    assert "desa: 0 baru, 0 diperbarui, 390 tetap" in again
+    assert "Nama berubah" not in again
+
+
+def test_only_renamed_areas_are_listed(db, tmp_path):
+    load("--source", str(write_source(tmp_path)), "--all")
+    write_source(
+        tmp_path,
+        districts=["35.07.08,35.07,Wajak", "35.08.01,35.08,Tempursari", "36.01.01,36.01,Sumur"],
+        regencies=[
+            "35.07,35,KABUPATEN MALANG",
+            "35.08,35,KABUPATEN LUMAJANG",
+            "36.01,36,Kabupaten Pandeglang",
+        ],
+    )
+    output = load("--source", str(tmp_path), "--all")
+    assert "kabupaten 36.01: KABUPATEN PANDEGLANG -> Kabupaten Pandeglang" in output
+    assert output.count(" -> ") == 1
+
+
+# The public boundaries the bundled map is made from (shared/data/boundaries-cahyadsn, MIT):
+# SQL rows ``('kode','nama',lat,lng,'path')`` of ``INSERT INTO wilayah_boundaries(...)``.
+BOUNDARIES_DIR = Path(settings.BASE_DIR).parent / "shared" / "data" / "boundaries-cahyadsn"
+BOUNDARY_ROW = re.compile(
+    r"\(\s*'((?:[^'\\]|\\.|'')*)'\s*,\s*'((?:[^'\\]|\\.|'')*)'\s*,\s*-?[\d.]+\s*,\s*-?[\d.]+\s*,\s*'"
+)
+
+
+def boundary_rows(filename: str) -> dict[str, str]:
+    path = BOUNDARIES_DIR / filename
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (it lives beside the repository, in shared/data)")
+    text = path.read_text(encoding="utf-8")
+    assert "INSERT INTO wilayah_boundaries(kode,nama,lat,lng,path) VALUES" in text
+    rows = {}
+    for code, name in BOUNDARY_ROW.findall(text):
+        assert code not in rows, code
+        rows[code] = name.replace("\\'", "'").replace("''", "'")
+    return rows
+
+
+def fixture_rows(stem: str) -> dict[str, str]:
+    lines = (settings.WILAYAH_FIXTURE_DIR / f"{stem}.csv").read_text(encoding="utf-8").splitlines()
+    return {line.split(",")[0]: line.split(",")[-1] for line in lines[1:]}
+
+
+def test_boundaries_and_wilayah_agree_on_every_code():
+    """Every desa and kecamatan code of the wilayah fixture is in the boundary source, and every
+    code there is in the fixture; the names differ only where known (spelling of two desa)."""
+    desa = fixture_rows("villages")
+    kecamatan = fixture_rows("districts")
+    boundary_desa = boundary_rows("wilayah_boundaries_kel_35.07.sql")
+    boundary_kecamatan = {
+        code: name
+        for code, name in boundary_rows("wilayah_boundaries_kec_35.sql").items()
+        if code.startswith("35.07.")
+    }
+    assert len(desa) == len(boundary_desa) == 390
+    assert set(boundary_desa) == set(desa)
+    assert {code[:8] for code in boundary_desa} == set(kecamatan)
+    assert set(boundary_kecamatan) == set(kecamatan)
+    assert boundary_kecamatan == kecamatan
+    differences = {
+        code: (name, boundary_desa[code])
+        for code, name in desa.items()
+        if boundary_desa[code] != name
+    }
+    assert differences == {
+        "35.07.09.2005": ("Gedok Kulon", "Gedog Kulon"),
+        "35.07.09.2006": ("Gedok Wetan", "Gedog Wetan"),
+    }

@@ -53,6 +53,22 @@ class Command(BaseCommand):
                     "unchanged": result.unchanged,
                 }
             )
+        renamed = [(level, r) for level, result in results.items() for r in result.renamed]
+        if renamed:
+            self.stdout.write(
+                _("Nama berubah, kode tetap (%(count)d wilayah; data yang terkait tetap melekat):")
+                % {"count": len(renamed)}
+            )
+            for level, rename in renamed:
+                self.stdout.write(
+                    _("  %(level)s %(code)s: %(old)s -> %(new)s")
+                    % {
+                        "level": level,
+                        "code": rename.code,
+                        "old": rename.old_name,
+                        "new": rename.new_name,
+                    }
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 _("Wilayah %(scope)s dimuat.") % {"scope": scope or _("seluruh Indonesia")}
