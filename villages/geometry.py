@@ -87,6 +87,7 @@ def simplify_layer(
     *,
     decimals: int = DECIMALS,
     clean: bool = True,
+    gap_width: float = 0.0,
 ) -> list:
     """Simplify a layer as a coverage and round its coordinates.
 
@@ -96,12 +97,14 @@ def simplify_layer(
 
     1. repair each geometry (:func:`repair`);
     2. if ``clean``, make the shared edges exactly identical with
-       ``shapely.coverage_clean`` (vertices closer than an automatic, tiny
-       snapping distance are merged and overlaps are given to one neighbour;
-       gaps are left as they are), since ``coverage_simplify`` only keeps edges
-       shared that are identical in its input;
-    3. simplify inner and outer edges together;
-    4. round coordinates to ``decimals`` places (:func:`round_coordinates`).
+       ``shapely.coverage_clean``: vertices closer than an automatic, tiny
+       snapping distance are merged, an overlap goes to the neighbour with the
+       longest shared border, and gaps narrower than ``gap_width`` degrees are
+       given to a neighbour (0: gaps are kept). ``coverage_simplify`` only keeps
+       an edge shared if it is identical in both polygons;
+    3. simplify inner and outer edges together (a shared edge once);
+    4. round coordinates to ``decimals`` places for the whole layer at once
+       (:func:`snap_round_layer`), so rounding opens no gap and no overlap.
 
     Returns a list in the same order; an empty input geometry stays empty.
     """
@@ -112,13 +115,77 @@ def simplify_layer(
         return result
     layer = np.array([repaired[index] for index in present], dtype=object)
     if clean:
-        layer = shapely.coverage_clean(layer)
+        layer = shapely.coverage_clean(layer, gap_width=gap_width)
         layer = np.array([repair(geometry) for geometry in layer], dtype=object)
     if tolerance > 0:
         layer = shapely.coverage_simplify(layer, tolerance)
-    for index, geometry in zip(present, layer, strict=True):
-        result[index] = round_coordinates(geometry, decimals)
+    for index, geometry in zip(present, snap_round_layer(list(layer), decimals), strict=True):
+        result[index] = geometry
     return result
+
+
+def snap_round_layer(geometries: list, decimals: int = DECIMALS) -> list:
+    """A coverage with every coordinate on a grid of ``10**-decimals`` degrees, still a coverage.
+
+    Rounding each polygon on its own can push a vertex of one polygon across
+    its neighbour's edge where the two come within a grid cell of each other
+    without sharing that vertex (tens of m² over a kabupaten's desa). Here the
+    edges of the whole layer are noded and snap-rounded together (one
+    ``union_all`` with ``grid_size``), cut into faces (``polygonize``), and each
+    face goes to the input polygon that holds most of it; a polygon is the
+    union of its faces. Every shared edge comes from the same rounded linework,
+    so neighbours cannot overlap and no gap opens; faces no polygon covers
+    (holes, such as another kota inside a kabupaten) stay uncovered. A polygon
+    left with no face (smaller than the grid) is rounded on its own.
+    """
+    layer = [repair(geometry) for geometry in geometries]
+    present = [index for index, geometry in enumerate(layer) if not geometry.is_empty]
+    if not present:
+        return layer
+    grid = 10.0**-decimals
+    lines = shapely.union_all([shapely.boundary(layer[index]) for index in present], grid_size=grid)
+    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(lines))))
+    tree = shapely.STRtree([layer[index] for index in present])
+    owned: dict[int, list] = {}
+    for face in faces:
+        if face.area == 0:
+            continue
+        inside = shapely.point_on_surface(face)
+        candidates = tree.query(inside, predicate="intersects").tolist()
+        if len(candidates) != 1:
+            candidates = tree.query(face, predicate="intersects").tolist()
+            shares = [(layer[present[c]].intersection(face).area, c) for c in candidates]
+            shares = [(share, c) for share, c in shares if share > face.area / 2]
+            if not shares:
+                continue  # a gap in the input, kept as a gap
+            candidates = [max(shares)[1]]
+        owned.setdefault(candidates[0], []).append(face)
+    result = list(layer)
+    for position, index in enumerate(present):
+        pieces = owned.get(position)
+        if pieces:
+            merged = polygonal(shapely.coverage_union_all(pieces))
+        else:
+            merged = round_coordinates(layer[index], decimals)
+        result[index] = shapely.orient_polygons(merged)
+    return result
+
+
+def dissolve(geometries: list, keys: list) -> dict:
+    """The union of the geometries sharing a key, ``{key: geometry}`` (keys in first-seen order).
+
+    Meant for a clean coverage (e.g. the output of :func:`simplify_layer`): its
+    shared edges are identical, so ``coverage_union_all`` removes them exactly
+    and the dissolved layer nests the original one exactly.
+    """
+    groups: dict = {}
+    for geometry, key in zip(geometries, keys, strict=True):
+        if geometry is not None and not geometry.is_empty:
+            groups.setdefault(key, []).append(geometry)
+    return {
+        key: shapely.orient_polygons(polygonal(shapely.coverage_union_all(parts)))
+        for key, parts in groups.items()
+    }
 
 
 def area_km2(geometry: BaseGeometry) -> float:
