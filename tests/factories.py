@@ -26,7 +26,7 @@ class ProvinsiFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["code"]
 
     code = "35"
-    name = "JAWA TIMUR"
+    name = "Jawa Timur"
 
 
 class KabupatenFactory(factory.django.DjangoModelFactory):
@@ -35,7 +35,7 @@ class KabupatenFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["code"]
 
     code = "35.07"
-    name = "KABUPATEN MALANG"
+    name = "Kabupaten Malang"
     provinsi = factory.SubFactory(ProvinsiFactory)
 
 

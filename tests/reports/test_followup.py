@@ -71,7 +71,7 @@ def test_follow_up_at_scale_asks_for_a_kabupaten_first(
     assert "data-followup-choose" in html
     assert "data-kecamatan=" not in html
     assert 'name="wilayah"' in html
-    assert "KOTA BATU (JAWA TIMUR)" in html
+    assert "KOTA BATU (Jawa Timur)" in html
 
     with django_assert_max_num_queries(12):
         html = staff_client.get(url, {**on, "wilayah": "35.79"}).content.decode()

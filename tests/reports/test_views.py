@@ -160,12 +160,12 @@ def second_province(demo):
         (
             2,
             "Cakupan desa per kabupaten/kota (%)",
-            {"KABUPATEN MALANG": ("35.07", 215, 390), "KABUPATEN PANDEGLANG": ("36.01", 0, 1)},
+            {"Kabupaten Malang": ("35.07", 215, 390), "KABUPATEN PANDEGLANG": ("36.01", 0, 1)},
         ),
         (
             1,
             "Cakupan desa per provinsi (%)",
-            {"JAWA TIMUR": ("35", 215, 390), "BANTEN": ("36", 0, 1)},
+            {"Jawa Timur": ("35", 215, 390), "BANTEN": ("36", 0, 1)},
         ),
     ],
 )

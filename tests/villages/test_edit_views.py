@@ -259,7 +259,7 @@ def test_register_form_asks_for_the_kabupaten_first_at_scale(
     html = response.content.decode()
     assert list(form.fields)[:3] == ["kabupaten", "kecamatan", "desa"]
     assert 'id="id_kabupaten"' in html
-    assert "KOTA BATU (JAWA TIMUR)" in html
+    assert "KOTA BATU (Jawa Timur)" in html
     # No kecamatan before a kabupaten is chosen: not 34 options on the page.
     assert list(form.fields["kecamatan"].queryset) == []
     assert "Wajak" not in html
