@@ -95,7 +95,9 @@ def sukoanyar(wajak, pakis):
     [("kode", "35.07.08"), ("KD_KEC", "350708"), ("KDCPUM", 350708), ("id", 350708.0)],
 )
 def test_kecamatan_matched_by_code_dotted_or_not(tmp_path, wajak, key, value):
-    path = write(tmp_path / "kec.geojson", collection(feature(**{key: value, "nama": "x"})))
+    path = write(
+        tmp_path / "kec.geojson", collection(feature(**{key: value, "nama": "Kec. Wajak"}))
+    )
 
     result = boundaries.import_boundaries(path, level="kecamatan")
 
@@ -116,10 +118,65 @@ def test_desa_matched_by_undotted_code(tmp_path, sukoanyar):
     assert Desa.objects.get(code="35.07.08.2001").boundary is None
 
 
-def test_code_wins_over_name(tmp_path, wajak, pakis):
-    path = write(tmp_path / "kec.geojson", collection(feature(kode="35.07.19", nama="Wajak")))
+def test_code_and_name_that_disagree_are_refused(tmp_path, malang):
+    """The measured case: Wajak's shape coded as Kalipare (35.07.11) was put on Kalipare."""
+    path = write(
+        tmp_path / "kec.geojson",
+        collection(feature(polygon(lon=112.72, lat=-8.1), kode="35.07.11", nama="Wajak")),
+    )
 
-    assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.19"]
+    result = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert result.matched == []
+    [refusal] = result.refused
+    assert refusal.code == "35.07.11"
+    assert "kode 35.07.11 adalah Kalipare, tetapi nama di berkas “Wajak”" in refusal.reason
+    assert "nama itu milik kecamatan 35.07.08 Wajak" in refusal.reason
+    assert not Kecamatan.objects.filter(boundary__isnull=False).exists()
+    output = run(path, "--level", "kecamatan")
+    assert "ditolak: 1" in output
+    assert "kode dan nama tidak sepakat, jadi tidak diterapkan" in output
+    assert_nothing_stored()
+
+
+def test_a_name_spelt_a_little_differently_still_matches_by_code(tmp_path, malang):
+    # idn-area-data 4.0.1 renamed Amandanom to Amadanom; older files keep the old spelling.
+    path = write(
+        tmp_path / "desa.geojson",
+        collection(
+            feature(
+                polygon(lon=112.78, lat=-8.2, radius=0.01), kode="35.07.05.2006", nama="Amandanom"
+            )
+        ),
+    )
+
+    result = boundaries.import_boundaries(path, level="desa")
+
+    assert result.matched == ["35.07.05.2006"]
+    [match] = result.matches
+    assert match.how == ["kode"]
+    assert "“Amandanom”" in match.note
+
+
+def test_a_desa_coded_in_another_kecamatan_than_the_file_says_is_refused(tmp_path, malang):
+    path = write(
+        tmp_path / "desa.geojson",
+        collection(
+            feature(
+                polygon(lon=112.75, lat=-8.05, radius=0.01),
+                kode="35.07.07.2009",
+                nama="Ngebruk",
+                kecamatan="Sumberpucung",
+            )
+        ),
+    )
+
+    result = boundaries.import_boundaries(path, level="desa")
+
+    assert result.matched == []
+    assert "ada di Kecamatan Poncokusumo, tetapi berkas menyebut Kecamatan Sumberpucung" in (
+        result.refused[0].reason
+    )
 
 
 def test_unknown_code_falls_back_to_name(tmp_path, wajak):
@@ -487,12 +544,13 @@ def test_rows_missing_from_the_file_keep_their_boundary(tmp_path, wajak, pakis):
 
 
 def test_command_lists_at_most_twenty_unmatched(tmp_path, wajak):
-    features = [feature(nama=f"Nowhere {n}") for n in range(25)]
+    features = [feature(polygon(radius=0.05), nama=f"Nowhere {n}") for n in range(25)]
     path = write(tmp_path / "kec.geojson", collection(*features))
 
     output = run(path, "--level", "kecamatan")
 
     assert "cocok: 0, tidak cocok: 25, ambigu: 0" in output
+    assert "Properti di berkas: nama (Nowhere 0)" in output
     assert "Nowhere 19 (" in output
     assert "Nowhere 20 (" not in output
     assert "... dan 5 lainnya" in output
