@@ -58,9 +58,11 @@ LEVELS = {
 
 @dataclass
 class WilayahData:
-    """Rows read from a source, per level: ``{code: (name, parent_code)}``."""
+    """Rows read from a source, per level: ``{code: (name, parent_code)}``, and the scope they
+    were read for (``None``: everything)."""
 
     rows: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class LevelResult:
     updated: int = 0
     unchanged: int = 0
     renamed: list[Rename] = field(default_factory=list)
+    # (code, name) of areas within the scope that the source no longer has: kept, never deleted.
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
 
 def desa_kind(code: str) -> str:
@@ -99,7 +103,7 @@ def read_source(directory: Path, *, scope: str | None = None) -> WilayahData:
     directory = Path(directory)
     if not directory.is_dir():
         raise WilayahError(_("Folder sumber %(dir)s tidak ditemukan.") % {"dir": directory})
-    data = WilayahData()
+    data = WilayahData(scope=scope)
     parent_level = None
     for key, level in LEVELS.items():
         data.rows[key] = _read_level(directory / level.filename, level, scope)
@@ -195,7 +199,7 @@ def load(
     ``progress(level, written, total)`` is called after each batch of a level that takes more
     than one.
     Names and parents follow the source; codes are never deleted (KIM may hang on them); each
-    level's result lists the areas renamed in place."""
+    level's result lists the areas renamed in place and those the source no longer has."""
     results = {}
     parent_ids: dict[str, int] = {}
     for key, (model, parent_field) in _TARGETS.items():
@@ -234,6 +238,11 @@ def load(
                 )
             if progress and len(to_write) > BATCH_SIZE:
                 progress(key, start + len(batch), len(to_write))
+        result.missing = sorted(
+            (code, found[1])
+            for code, found in existing.items()
+            if code not in data.rows[key] and _in_scope(code, data.scope)
+        )
         results[key] = result
         if result.created or result.updated:
             figure_cache.invalidate()  # bulk writes send no post_save

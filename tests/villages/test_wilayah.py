@@ -377,3 +377,27 @@ def test_boundaries_and_wilayah_agree_on_every_code():
         "35.07.09.2005": ("Gedok Kulon", "Gedog Kulon"),
         "35.07.09.2006": ("Gedok Wetan", "Gedog Wetan"),
     }
+
+
+def test_an_area_gone_from_the_source_is_kept_and_listed(db, tmp_path):
+    """idn-area-data 4.0.1 dropped 117 desa codes elsewhere in Indonesia: loading it over an older
+    release keeps those desa (and their KIM) and lists them; areas outside the scope are not."""
+    load("--source", str(write_source(tmp_path)), "--all")
+    kim = KIMFactory(desa=Desa.objects.get(code="35.07.08.1002"), name="KIM Wajak Kota")
+    write_source(
+        tmp_path,
+        villages=[
+            "35.07.08.2001,35.07.08,Sukoanyar",
+            "35.08.01.2001,35.08.01,Pundungsari",
+            "36.01.01.2001,36.01.01,Cigorondong",
+        ],
+    )
+    regency = load("--source", str(tmp_path), "--regency", "35.08")
+    assert "Tidak ada lagi di sumber" not in regency
+
+    output = load("--source", str(tmp_path), "--regency", "35.07")
+    assert "Tidak ada lagi di sumber, tetap disimpan (1 wilayah" in output
+    assert "  desa 35.07.08.1002: Wajak Kota\n" in output
+    kim.refresh_from_db()
+    assert kim.desa.code == "35.07.08.1002"
+    assert Desa.objects.count() == 4

@@ -69,6 +69,22 @@ class Command(BaseCommand):
                         "new": rename.new_name,
                     }
                 )
+        missing = [(level, m) for level, result in results.items() for m in result.missing]
+        if missing:
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "Tidak ada lagi di sumber, tetap disimpan (%(count)d wilayah; periksa "
+                        "apakah sudah digabung atau diganti kode):"
+                    )
+                    % {"count": len(missing)}
+                )
+            )
+            for level, (code, name) in missing:
+                self.stdout.write(
+                    _("  %(level)s %(code)s: %(name)s")
+                    % {"level": level, "code": code, "name": name}
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 _("Wilayah %(scope)s dimuat.") % {"scope": scope or _("seluruh Indonesia")}
