@@ -1,6 +1,7 @@
 """load_wilayah: the bundled Kabupaten Malang fixture and the idn-area-data CSV format."""
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -401,3 +402,20 @@ def test_an_area_gone_from_the_source_is_kept_and_listed(db, tmp_path):
     kim.refresh_from_db()
     assert kim.desa.code == "35.07.08.1002"
     assert Desa.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("filename", "stem"),
+    [("desa.geojson", "villages"), ("kecamatan.geojson", "districts"), ("kabupaten.geojson", None)],
+)
+def test_bundled_boundaries_have_exactly_the_wilayah_codes(filename, stem):
+    """The bundled map (fixtures/boundaries-35.07, made from the source above) draws one shape per
+    code of the wilayah fixture, and no other."""
+    path = Path(settings.BASE_DIR) / "fixtures" / "boundaries-35.07" / filename
+    if not path.is_file():
+        pytest.skip(f"{path} is not built yet (scripts/build_boundaries.py)")
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    codes = [feature["properties"]["code"] for feature in features]
+    expected = set(fixture_rows(stem)) if stem else {"35.07"}
+    assert len(codes) == len(set(codes))
+    assert set(codes) == expected
