@@ -596,20 +596,15 @@ def _remove_stale() -> None:
 
 def preview_collection(path: Path, result) -> dict:
     """The uploaded features as a small GeoJSON FeatureCollection for the preview map, each with
-    its ``label`` and ``status``: matched, proposed, unmatched or refused, from the dry run's
-    ``result``. Shapes are thinned to about 20 m; the map is for seeing where they lie."""
-    status_of = {}
-    for status, names in (
-        ("refused", ("refused", "errors", "wrong_place")),
-        ("proposed", ("proposals", "proposed", "ambiguous")),
-        ("unmatched", ("unmatched",)),
-    ):
-        for name in names:
-            for item in getattr(result, name, None) or ():
-                status_of.setdefault(_label_of(item), status)
+    its ``label``, ``status`` (matched, proposed, unmatched or refused, from the dry run's
+    ``result``) and, when it has one, the ``code`` of the area it matched or is proposed for.
+    Shapes are thinned to about 20 m: the map is for seeing where they lie."""
+    by_index, by_label = _statuses(result)
     features = []
-    for label, geometry in _preview_shapes(path):
-        status = status_of.get(label, "matched" if label is not None else "unknown")
+    for index, label, geometry in _preview_shapes(path):
+        status, code = by_index.get(index) or by_label.get(label) or (None, "")
+        if status is None:
+            status = "matched" if label is not None and not by_index else "unknown"
         try:
             simplified = shapely.simplify(geometry, PREVIEW_TOLERANCE, preserve_topology=True)
             simplified = shapely.set_precision(simplified, 1e-5)
@@ -620,11 +615,37 @@ def preview_collection(path: Path, result) -> dict:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"label": label or "", "status": status},
+                "properties": {"label": label or "", "status": status, "code": code},
                 "geometry": mapping(simplified),
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _statuses(result) -> tuple[dict, dict]:
+    """(status, code) of the features by input position, from the lists of ``result`` that name
+    positions (``matches``, ``proposals``, ``refused``, ``unmatched_indexes``), and by label
+    from those that only name labels (``ambiguous``, and ``unmatched`` of an importer without
+    positions)."""
+    by_index, by_label = {}, {}
+    for match in getattr(result, "matches", None) or ():
+        for index in match.indexes:
+            by_index[index] = ("matched", match.code)
+    for proposal in getattr(result, "proposals", None) or ():
+        by_index[proposal.index] = ("proposed", proposal.code)
+    for refusal in getattr(result, "refused", None) or ():
+        index = getattr(refusal, "index", None)
+        if index is not None:
+            by_index[index] = ("refused", getattr(refusal, "code", None) or "")
+        else:
+            by_label[_label_of(refusal)] = ("refused", "")
+    for index in getattr(result, "unmatched_indexes", None) or ():
+        by_index.setdefault(index, ("unmatched", ""))
+    for item in getattr(result, "ambiguous", None) or ():
+        by_label.setdefault(_label_of(item), ("proposed", ""))
+    for item in getattr(result, "unmatched", None) or ():
+        by_label.setdefault(_label_of(item), ("unmatched", ""))
+    return by_index, by_label
 
 
 def _label_of(item):
@@ -644,29 +665,27 @@ def _label_of(item):
 
 
 def _preview_shapes(path: Path):
-    """(label, shapely geometry) of each feature: through the importer's own reader, so the
-    labels are those of its report; when it refuses the file as a whole, straight from the
-    GeoJSON without labels."""
+    """(position, label, shapely geometry) of each feature: through the importer's own reader,
+    so positions and labels are those of its report; when it refuses the file as a whole,
+    straight from the GeoJSON without labels."""
     try:
         features = boundaries.read_features(path)
     except Exception:  # noqa: BLE001  the importer's report says what is wrong
         features = None
     if features is not None:
-        for feature in features:
-            yield feature.label, feature.geometry
+        for position, feature in enumerate(features):
+            yield getattr(feature, "index", position), feature.label, feature.geometry
         return
     try:
         data = json.loads(path.read_bytes())
         raw = data.get("features") or []
     except (OSError, ValueError, AttributeError, RecursionError):
         return
-    for item in raw:
+    for position, item in enumerate(raw):
         try:
             geometry = shape(item["geometry"])
-            if (
-                geometry.geom_type in POLYGONAL
-                and np.isfinite(shapely.get_coordinates(geometry)).all()
-            ):
-                yield None, shapely.force_2d(geometry)
+            finite = np.isfinite(shapely.get_coordinates(geometry)).all()
+            if geometry.geom_type in POLYGONAL and finite:
+                yield position, None, shapely.force_2d(geometry)
         except Exception:  # noqa: BLE001, S112  a broken feature is simply not drawn
             continue

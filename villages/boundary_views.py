@@ -38,14 +38,12 @@ STATUSES = (
 )
 FORM_TEMPLATE = "villages/boundary_upload.html"
 PREVIEW_TEMPLATE = "villages/boundary_upload_preview.html"
-# The lists of an ImportResult the preview shows, when the importer has them: (attribute,
-# status on the map, heading).
+# The lists of an ImportResult the preview shows as lines of text, when the importer has them:
+# (attribute, status on the map, heading). Proposals get check boxes of their own.
 RESULT_LISTS = (
-    ("proposals", "proposed", gettext_lazy("Usulan (ejaan mirip, perlu diputuskan)")),
+    ("refused", "refused", gettext_lazy("Ditolak (tidak disimpan)")),
     ("ambiguous", "proposed", gettext_lazy("Nama cocok dengan beberapa wilayah")),
     ("unmatched", "unmatched", gettext_lazy("Tidak cocok dengan wilayah mana pun")),
-    ("refused", "refused", gettext_lazy("Ditolak")),
-    ("errors", "refused", gettext_lazy("Ditolak")),
     ("empty", "refused", gettext_lazy("Hilang setelah disederhanakan (tidak disimpan)")),
 )
 
@@ -110,9 +108,9 @@ class BoundaryUploadView(PermissionRequiredMixin, FormView):
             **preview_context(result, pending.path, level),
             "filename": pending.filename,
             "converted": form.converted,
-            "pending": pending if result.matched else None,
+            "pending": pending if _confirmable(result) else None,
         }
-        if result.matched:
+        if _confirmable(result):
             boundary_files.keep(self.request.session, pending, level=level)
         else:  # nothing to confirm
             boundary_files.discard_token(pending.token)
@@ -139,7 +137,15 @@ class BoundaryConfirmView(PermissionRequiredMixin, View):
             )
             return redirect("boundary_upload")
         try:
-            result = import_boundaries(pending.path, level=pending.level, dry_run=False)
+            # Proposals the user ticked, "CODE=NAME" as the preview offered them; the importer
+            # applies one only when it is still proposed for that name.
+            accept = {"accept": request.POST.getlist("accept")[: boundary_files.max_features()]}
+            result = import_boundaries(
+                pending.path,
+                level=pending.level,
+                dry_run=False,
+                **(accept if accept["accept"] else {}),
+            )
         except BoundaryError as exc:
             messages.error(request, str(exc))
             return redirect("boundary_upload")
@@ -162,28 +168,48 @@ class BoundaryConfirmView(PermissionRequiredMixin, View):
 
 
 def preview_context(result, path, level: str) -> dict:
-    """What the preview shows of a dry run: the matched rows with their names, the other lists
-    of the result (whichever the importer has), and the map's features and texts."""
-    model = MODELS[level]
-    matched = list(
-        model.objects.filter(code__in=result.matched).order_by("code").values_list("code", "name")
+    """What the preview shows of a dry run: the matched areas with their names and how they
+    matched, the proposals to accept, the other lists of the result, the importer's notes, and
+    the map's features and legend."""
+    names = dict(
+        MODELS[level]
+        .objects.filter(code__in=[*result.matched, *_proposal_codes(result)])
+        .values_list("code", "name")
     )
-    how = getattr(result, "matched_by", None) or {}
-    lists = []
-    seen = set()
-    for attribute, status, heading in RESULT_LISTS:
-        items = getattr(result, attribute, None)
-        if not items or attribute in seen:
-            continue
-        seen.add(attribute)
-        lists.append(
-            {
-                "key": attribute,
-                "status": status,
-                "heading": heading,
-                "items": [_describe(item) for item in items],
-            }
-        )
+    how = {
+        match.code: (", ".join(match.how), match.note)
+        for match in getattr(result, "matches", None) or ()
+    }
+    matched = [
+        {
+            "code": code,
+            "name": names.get(code, ""),
+            "how": how.get(code, ("", ""))[0],
+            "note": how.get(code, ("", ""))[1],
+        }
+        for code in sorted(result.matched)
+    ]
+    proposals = [
+        {
+            "value": f"{proposal.code}={proposal.feature_name}",
+            "code": proposal.code,
+            "name": names.get(proposal.code, proposal.name),
+            "feature": proposal.feature,
+            "score": proposal.score,
+            "reason": proposal.reason,
+        }
+        for proposal in getattr(result, "proposals", None) or ()
+    ]
+    lists = [
+        {
+            "key": attribute,
+            "status": status,
+            "heading": heading,
+            "items": [_describe(item) for item in getattr(result, attribute)],
+        }
+        for attribute, status, heading in RESULT_LISTS
+        if getattr(result, attribute, None)
+    ]
     collection = boundary_files.preview_collection(path, result)
     counts = {"matched": len(matched)}
     for feature in collection["features"]:
@@ -194,10 +220,10 @@ def preview_context(result, path, level: str) -> dict:
         "result": result,
         "level": level,
         "level_label": dict(LEVEL_CHOICES)[level],
-        "matched": [
-            {"code": code, "name": name, "how": how.get(code, "")} for code, name in matched
-        ],
+        "matched": matched,
+        "proposals": proposals,
         "lists": lists,
+        "notes": getattr(result, "notes", None) or [],
         "counts": counts,
         "properties": getattr(result, "properties", None) or [],
         "preview_data": collection,
@@ -210,20 +236,30 @@ def preview_context(result, path, level: str) -> dict:
     }
 
 
+def _confirmable(result) -> bool:
+    """Whether the preview offers to store anything: areas matched, or proposals to accept."""
+    return bool(result.matched or getattr(result, "proposals", None))
+
+
+def _proposal_codes(result) -> list[str]:
+    return [proposal.code for proposal in getattr(result, "proposals", None) or ()]
+
+
 def _describe(item) -> str:
-    """One entry of an ImportResult list as a line of text: a label, a (label, codes) pair, a
-    (label, code, score) proposal, or an object with a readable ``str``."""
+    """One entry of an ImportResult list as a line of text: a label, a (label, codes) pair, or
+    a refusal (its feature and reason)."""
     if isinstance(item, str):
         return item
     if isinstance(item, tuple | list):
         label, *rest = item
-        details = []
-        for value in rest:
-            if isinstance(value, list | tuple | set):
-                details.append(", ".join(str(v) for v in value))
-            elif isinstance(value, float):
-                details.append(f"{value:.2f}")
-            else:
-                details.append(str(value))
+        details = [
+            ", ".join(str(v) for v in value)
+            if isinstance(value, list | tuple | set)
+            else str(value)
+            for value in rest
+        ]
         return f"{label}: {'; '.join(details)}" if details else str(label)
+    feature, reason = getattr(item, "feature", None), getattr(item, "reason", None)
+    if feature is not None and reason:
+        return f"{feature}: {reason}"
     return str(item)

@@ -425,3 +425,82 @@ def test_geojson_in_utm_is_reprojected(manager_client, malang):
     assert [row["code"] for row in response.context["matched"]] == ["35.07.08"]
     confirm(manager_client, response)
     assert metres_between(stored(Kecamatan, "35.07.08").centroid, wajak.centroid) < 100
+
+
+# --- What the importer proposes or refuses, on the preview ----------------------------------------
+
+SUMBERMANJING_WETAN_KECAMATAN = (112.70, -8.30)
+
+
+def test_a_close_spelling_is_proposed_and_stored_only_when_ticked(manager_client, malang):
+    """ "Sumbermanjing" is not "Sumbermanjing Wetan": proposed with a score, stored only when the
+    Manajer ticks it."""
+    shapefile = circle(SUMBERMANJING_WETAN_KECAMATAN)
+    content = geojson(
+        ({"nama": "Wajak"}, circle(WAJAK_KECAMATAN)),
+        ({"nama": "Sumbermanjing"}, shapefile),
+    )
+    response = upload(manager_client, content, "kecamatan.geojson")
+    body = response.content.decode()
+    assert "data-boundary-proposals" in body
+    assert 'name="accept" value="35.07.04=Sumbermanjing"' in body
+    [proposal] = response.context["proposals"]
+    assert proposal["code"] == "35.07.04"
+    assert 0.8 <= proposal["score"] < 1
+    statuses = {
+        f["properties"]["label"].split(" (")[0]: (
+            f["properties"]["status"],
+            f["properties"]["code"],
+        )
+        for f in response.context["preview_data"]["features"]
+    }
+    assert statuses == {
+        "Wajak": ("matched", "35.07.08"),
+        "Sumbermanjing": ("proposed", "35.07.04"),
+    }
+    assert [row["how"] for row in response.context["matched"]] == ["nama"]
+
+    # Confirmed without ticking: only Wajak.
+    confirm(manager_client, response)
+    assert Kecamatan.objects.get(code="35.07.08").boundary is not None
+    assert Kecamatan.objects.get(code="35.07.04").boundary is None
+
+    # Again, ticked: Sumbermanjing Wetan gets the shape.
+    response = upload(manager_client, content, "kecamatan.geojson")
+    body = response.content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', body).group(1)
+    sha256 = re.search(r'name="sha256" value="([^"]+)"', body).group(1)
+    manager_client.post(
+        CONFIRM_URL, {"token": token, "sha256": sha256, "accept": "35.07.04=Sumbermanjing"}
+    )
+    assert stored(Kecamatan, "35.07.04").centroid.distance(shapefile.centroid) < 0.001
+
+
+def test_code_and_name_that_disagree_are_refused_on_the_map(manager_client, malang):
+    """Code 35.07.11 is Kalipare; a feature calling it "Wajak" is refused, never applied."""
+    content = geojson(
+        ({"kode": "35.07.11", "nama": "Wajak"}, circle(WAJAK_KECAMATAN)),
+        ({"kode": "35.07.08", "nama": "Wajak"}, circle(WAJAK_KECAMATAN)),
+    )
+    response = upload(manager_client, content, "kecamatan.geojson")
+    statuses = [
+        (f["properties"]["status"], f["properties"]["code"])
+        for f in response.context["preview_data"]["features"]
+    ]
+    assert statuses == [("refused", "35.07.11"), ("matched", "35.07.08")]
+    [refused] = [entry for entry in response.context["lists"] if entry["key"] == "refused"]
+    assert "Kalipare" in refused["items"][0]
+    confirm(manager_client, response)
+    assert Kecamatan.objects.get(code="35.07.11").boundary is None
+    assert Kecamatan.objects.get(code="35.07.08").boundary is not None
+
+
+def test_a_desa_file_uploaded_as_kecamatan_is_refused(manager_client, malang, tmp_path):
+    features = [
+        ({"KDEPUM": "35.07.08.2012", "WADMKD": "Wajak"}, to_utm(circle(WAJAK_DESA, 0.008))),
+        ({"KDEPUM": "35.07.08.2009", "WADMKD": "Sukolilo"}, to_utm(circle(SUKOLILO_DESA, 0.008))),
+    ]
+    content = shapefile_zip(tmp_path, features)
+    message = field_errors(upload(manager_client, content, "desa.zip", level="kecamatan"))
+    assert "desa" in message
+    assert not Kecamatan.objects.filter(boundary__isnull=False).exists()
