@@ -176,16 +176,22 @@ def dissolve(geometries: list, keys: list) -> dict:
 
     Meant for a clean coverage (e.g. the output of :func:`simplify_layer`): its
     shared edges are identical, so ``coverage_union_all`` removes them exactly
-    and the dissolved layer nests the original one exactly.
+    and the dissolved layer nests the original one exactly. Geometries that do
+    not form a coverage (overlapping, edges not matched) get a general
+    ``union_all`` instead.
     """
     groups: dict = {}
     for geometry, key in zip(geometries, keys, strict=True):
         if geometry is not None and not geometry.is_empty:
             groups.setdefault(key, []).append(geometry)
-    return {
-        key: shapely.orient_polygons(polygonal(shapely.coverage_union_all(parts)))
-        for key, parts in groups.items()
-    }
+    return {key: shapely.orient_polygons(polygonal(_union(parts))) for key, parts in groups.items()}
+
+
+def _union(parts: list) -> BaseGeometry:
+    try:
+        return shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(parts)
 
 
 def area_km2(geometry: BaseGeometry) -> float:
