@@ -61,6 +61,12 @@ class Kabupaten(models.Model):
     provinsi = models.ForeignKey(
         Provinsi, on_delete=models.PROTECT, related_name="kabupaten", verbose_name=_("provinsi")
     )
+    boundary = models.JSONField(
+        _("batas wilayah"),
+        null=True,
+        blank=True,
+        help_text=_("Garis batas luar GeoJSON (EPSG:4326), dimuat oleh `load_boundaries`."),
+    )
 
     class Meta:
         ordering = ["code"]
