@@ -818,7 +818,20 @@ def _check_level(features, level: str, keys: _Keys, registry: _Registry) -> None
         votes = 2
     else:
         votes = 0
-        names = [normalise_name(name) for name in map(keys.name_of, features) if name]
+        # Names under either level's keys: a desa file's WADMKD is no kecamatan name key.
+        all_keys = (*keys.name, *NAME_KEYS[other])
+        names = []
+        for feature in features:
+            name = next(
+                (
+                    feature.properties[k]
+                    for k in all_keys
+                    if feature.properties.get(k) not in (None, "")
+                ),
+                None,
+            )
+            if name:
+                names.append(normalise_name(name))
         this_names = sum(name in registry.names[level] for name in names)
         other_names = sum(name in registry.names[other] for name in names)
         if other_names > this_names:
