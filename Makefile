@@ -25,10 +25,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-db: install ## migrate, load Kabupaten Malang's wilayah, demo data on an empty database
+db: install ## migrate, load Kabupaten Malang's wilayah and boundaries, demo data on an empty database
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_wilayah
+	$(PY) manage.py load_boundaries
 	$(PY) manage.py load_demo --if-empty
 
 run: db ## set up, then serve with gunicorn on http://127.0.0.1:8000 (PORT=...)
