@@ -713,14 +713,18 @@ class _Registry:
             "desa": {normalise_name(name) for name, _parent in self.desa.values()},
         }
         self.kecamatan_by_name = defaultdict(list)
-        for code, (name, _kabupaten) in self.kecamatan.items():
+        self.kecamatan_in = defaultdict(list)
+        for code, (name, kabupaten) in self.kecamatan.items():
             self.kecamatan_by_name[normalise_name(name)].append(code)
+            self.kecamatan_in[kabupaten].append(code)
         # (parent, name) -> codes; (kabupaten, name) -> codes; parent -> codes
         self.in_parent = defaultdict(list)
         self.in_kabupaten = defaultdict(list)
         self.by_parent = defaultdict(list)
+        self.by_name = defaultdict(list)
         for code, (name, parent) in self.rows.items():
             key = normalise_name(name)
+            self.by_name[key].append(code)
             self.in_parent[parent, key].append(code)
             self.in_kabupaten[code[:5], key].append(code)
             self.by_parent[parent].append(code)
@@ -774,7 +778,7 @@ class _Registry:
             )
             if stored:
                 return _valid(shape(stored))
-        codes = [code for code, (_n, kab) in self.kecamatan.items() if kab == kabupaten]
+        codes = self.kecamatan_in[kabupaten]
         shapes = self.kecamatan_shapes()
         if codes and all(code in shapes for code in codes):
             return shapely.union_all([shapes[code] for code in codes])
@@ -1015,8 +1019,8 @@ class _Matcher:
             counts = Counter()
             for feature in members:
                 name = self.keys.name_of(feature)
-                for code, (_name, kab) in self.registry.kecamatan.items():
-                    if kab == kabupaten and self.registry.in_parent[code, normalise_name(name)]:
+                for code in self.registry.kecamatan_in[kabupaten]:
+                    if name and self.registry.in_parent.get((code, normalise_name(name))):
                         counts[code] += 1
             ranked = counts.most_common(2)
             if not ranked:
@@ -1046,9 +1050,7 @@ class _Matcher:
                 candidates = self.registry.in_kabupaten[kabupaten, key]
                 scope = self.registry.by_parent[kabupaten]
             else:
-                candidates = [
-                    c for c, (n, _p) in self.registry.rows.items() if normalise_name(n) == key
-                ]
+                candidates = self.registry.by_name[key]
                 scope = list(self.registry.rows)
             return self._by_name(feature, name, candidates, scope, "")
 
@@ -1068,9 +1070,7 @@ class _Matcher:
         if kabupaten:
             candidates = self.registry.in_kabupaten[kabupaten, key]
         else:
-            candidates = [
-                c for c, (n, _p) in self.registry.rows.items() if normalise_name(n) == key
-            ]
+            candidates = self.registry.by_name[key]
         if len(candidates) > 1:
             self.result.ambiguous.append((feature.label, sorted(candidates)))
             return None

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 
 from tests.factories import DesaFactory, KecamatanFactory
 from villages import boundaries
-from villages.models import Desa, Kecamatan
+from villages.models import Desa, Kabupaten, Kecamatan
 
 LON, LAT = 112.6, -8.1
 UTM_49S = "urn:ogc:def:crs:EPSG::32749"
@@ -826,7 +826,7 @@ def test_close_spelling_is_proposed_with_a_score(tmp_path, malang, level, proper
     assert stored(code) is None
     output = run(path, "--level", level)
     assert "usulan: 1" in output
-    assert f"{code} {proposal.name} \u2190 \u201c{properties['nama']}\u201d" in output
+    assert f"{code} {proposal.name} \u2190 {properties['nama']} (batas.geojson, fitur 1)" in output
     assert f"skor {score:.2f}" in output
     assert stored(code) is None
 
@@ -1048,3 +1048,23 @@ def test_adjoining_desa_keep_their_shared_edge(tmp_path, malang):
     alone = [shape(boundaries.simplify_geometry([shape(g)], tolerance=0.002)) for g in (west, east)]
     assert alone[0].intersection(alone[1]).area > 1e-7
     assert shapely.union_all(alone).interiors
+
+
+def test_a_shape_far_outside_the_stored_kabupaten_outline_is_refused(tmp_path, malang):
+    outline = shapely.box(112.3, -8.45, 112.95, -7.75)  # around Kabupaten Malang
+    Kabupaten.objects.filter(code="35.07").update(boundary=mapping(outline))
+    inside = kecamatan_shape("35.07.08")
+    outside = polygon(lon=113.3, lat=-8.1, radius=0.05)  # about 35 km east, near Lumajang
+    path = write(
+        tmp_path / "kec.geojson",
+        collection(feature(inside, kode="35.07.08"), feature(outside, kode="35.07.11")),
+    )
+
+    result = boundaries.import_boundaries(path, level="kecamatan")
+
+    assert result.matched == ["35.07.08"]
+    [refusal] = result.refused
+    assert refusal.code == "35.07.11"
+    assert refusal.index == 1
+    assert "km di luar Kabupaten Malang" in refusal.reason
+    assert stored("35.07.11") is None

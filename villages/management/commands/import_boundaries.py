@@ -144,13 +144,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _proposal(proposal):
-        return _(
-            "%(code)s %(name)s \u2190 \u201c%(feature_name)s\u201d (%(feature)s), skor "
-            "%(score).2f: %(reason)s"
-        ) % {
+        return _("%(code)s %(name)s \u2190 %(feature)s, skor %(score).2f: %(reason)s") % {
             "code": proposal.code,
             "name": proposal.name,
-            "feature_name": proposal.feature_name,
             "feature": proposal.feature,
             "score": proposal.score,
             "reason": proposal.reason,
