@@ -39,6 +39,7 @@ from villages.geometry import (  # noqa: E402
     layer_gaps,
     layer_overlaps,
     repair,
+    round_coordinates,
     simplify_layer,
     vertex_count,
 )
@@ -57,6 +58,8 @@ CODE_LENGTHS = {"kabupaten": 5, "kecamatan": 8, "desa": 13}
 # shape, a few pixels at the zoom the desa layer is read at, and the desa file stays about the
 # size the map sent before (see README figures).
 TOLERANCE = 0.0007
+# Douglas-Peucker tolerance of the "one by one" comparison row (import_boundaries' default).
+ONE_BY_ONE_TOLERANCE = 0.0005
 # Gaps between desa narrower than this (degrees, about 33 m) are digitising slivers: each goes
 # to the neighbour with the longest shared border. Real holes (Kota Malang) are kilometres wide.
 GAP_WIDTH = 0.0003
@@ -169,11 +172,17 @@ def build(source: Path) -> tuple[dict[str, str], dict]:
     kecamatan = dissolve(bundled_desa, [code[:8] for code in codes])
     kabupaten = dissolve(bundled_desa, [code[:5] for code in codes])
 
+    # For comparison: each desa simplified on its own (Douglas-Peucker, 0.0005 degree, about
+    # 55 m, and rounded), as an import that ignores the neighbours does.
+    one_by_one = [
+        round_coordinates(repair(area.geometry).simplify(ONE_BY_ONE_TOLERANCE)) for area in desa
+    ]
     source_kecamatan = [area.geometry for area in source_areas["kecamatan"]]
     stats = {
         "desa": {
             "source": figures([area.geometry for area in desa]),
             "bundled": figures(bundled_desa),
+            "one_by_one": figures(one_by_one),
         },
         "kecamatan": {
             "source": figures(source_kecamatan),
@@ -233,6 +242,7 @@ def figures_table(stats: dict) -> str:
     ]
     labels = [
         ("desa", "source", "Desa, source"),
+        ("desa", "one_by_one", "Desa, simplified one by one (for comparison)"),
         ("desa", "bundled", "Desa, bundled"),
         ("kecamatan", "source", "Kecamatan, source (publisher's own layer)"),
         ("kecamatan", "source_dissolved", "Kecamatan, source desa dissolved"),
@@ -278,7 +288,7 @@ names; `db/kec/wilayah_boundaries_kec_35.sql` and `db/kab/wilayah_boundaries_kab
 the kecamatan and kabupaten names (their shapes only for the figures below). A copy of the source
 files is in `../shared/data/boundaries-cahyadsn/` beside the project.
 
-Licence: MIT, copyright (c) 2025 by cahya dsn. The notice is in `LICENSE` beside this file and
+Licence: MIT, Copyright (c) 2024 Cahya DSN. The notice is in `LICENSE` beside this file and
 must be kept wherever these files go.
 
 ## How it was made
@@ -299,8 +309,11 @@ The publisher's own kecamatan layer is not used for shapes: it is coarse and doe
 
 ## Figures
 
-Overlap: area claimed by two neighbours (sum over pairs). Slivers: holes in the layer's union
-of at most 1 km² that no shape claims (Kota Malang's hole, {_km2(hole)} km², is not one).
+"Simplified one by one" is what simplifying each desa on its own does to the same source
+(Douglas-Peucker, {ONE_BY_ONE_TOLERANCE} degree, rounded to 5 decimals): not bundled, shown for
+comparison. Overlap: area claimed by two neighbours (sum over pairs). Slivers: holes in the
+layer's union of at most 1 km² that no shape claims (Kota Malang's hole, {_km2(hole)} km², is
+not one).
 Areas on a local equirectangular projection (`villages.geometry.area_km2`).
 
 {figures_table(stats)}
