@@ -44,8 +44,6 @@ from pyproj.exceptions import CRSError
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping, shape
 
-from . import boundaries
-
 # The kinds of file accepted, by extension, and what the pages call them.
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -72,8 +70,12 @@ PENDING_MAX_AGE = 24 * 3600
 SESSION_KEY = "boundary_upload_pending"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
-# Shapes on the preview map: about 20 m, far below what a kabupaten map shows.
-PREVIEW_TOLERANCE = 0.0002
+# The end of the importer's feature label: "Wajak (kecamatan.geojson, fitur 3)".
+_FEATURE_NUMBER = re.compile(r"fitur (\d+)\)$")
+# Shapes on the preview map: thinned to about 50 m on a grid of about 10 m (four decimals), which
+# a kabupaten map cannot tell apart; 390 desa come to about a third of a megabyte.
+PREVIEW_TOLERANCE = 0.0005
+PREVIEW_DECIMALS = 4
 
 
 def max_bytes() -> int:
@@ -598,16 +600,23 @@ def preview_collection(path: Path, result) -> dict:
     """The uploaded features as a small GeoJSON FeatureCollection for the preview map, each with
     its ``label``, ``status`` (matched, proposed, unmatched or refused, from the dry run's
     ``result``) and, when it has one, the ``code`` of the area it matched or is proposed for.
-    Shapes are thinned to about 20 m: the map is for seeing where they lie."""
-    by_index, by_label = _statuses(result)
+    Shapes are thinned to about 50 m: the map is for seeing where they lie.
+
+    The shapes are read straight from the GeoJSON (the importer has checked them already;
+    checking them again costs a second per 400 desa), the labels and statuses come from the
+    result, by the features' positions."""
+    statuses = _statuses(result)
     features = []
-    for index, label, geometry in _preview_shapes(path):
-        status, code = by_index.get(index) or by_label.get(label) or (None, "")
-        if status is None:
-            status = "matched" if label is not None and not by_index else "unknown"
+    for index, geometry in _preview_shapes(path):
+        status, code, label = statuses.get(index) or (
+            "unknown",
+            "",
+            _("fitur %(number)d") % {"number": index + 1},
+        )
         try:
             simplified = shapely.simplify(geometry, PREVIEW_TOLERANCE, preserve_topology=True)
-            simplified = shapely.set_precision(simplified, 1e-5)
+            simplified = shapely.set_precision(simplified, 10**-PREVIEW_DECIMALS)
+            simplified = shapely.transform(simplified, lambda xy: np.round(xy, PREVIEW_DECIMALS))
         except ShapelyError:
             continue
         if simplified.is_empty:
@@ -615,77 +624,46 @@ def preview_collection(path: Path, result) -> dict:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"label": label or "", "status": status, "code": code},
+                "properties": {"label": label, "status": status, "code": code},
                 "geometry": mapping(simplified),
             }
         )
     return {"type": "FeatureCollection", "features": features}
 
 
-def _statuses(result) -> tuple[dict, dict]:
-    """(status, code) of the features by input position, from the lists of ``result`` that name
-    positions (``matches``, ``proposals``, ``refused``, ``unmatched_indexes``), and by label
-    from those that only name labels (``ambiguous``, and ``unmatched`` of an importer without
-    positions)."""
-    by_index, by_label = {}, {}
+def _statuses(result) -> dict[int, tuple[str, str, str]]:
+    """(status, code, label) of the features by their position in the input, from the lists of
+    ``result``: ``matches``, ``proposals``, ``refused``, ``unmatched`` (with
+    ``unmatched_indexes``), and ``ambiguous``, whose labels end in "fitur N"."""
+    found = {}
     for match in getattr(result, "matches", None) or ():
-        for index in match.indexes:
-            by_index[index] = ("matched", match.code)
+        for index, label in zip(match.indexes, match.features, strict=False):
+            found[index] = ("matched", match.code, label)
     for proposal in getattr(result, "proposals", None) or ():
-        by_index[proposal.index] = ("proposed", proposal.code)
+        found[proposal.index] = ("proposed", proposal.code, proposal.feature)
     for refusal in getattr(result, "refused", None) or ():
-        index = getattr(refusal, "index", None)
-        if index is not None:
-            by_index[index] = ("refused", getattr(refusal, "code", None) or "")
-        else:
-            by_label[_label_of(refusal)] = ("refused", "")
-    for index in getattr(result, "unmatched_indexes", None) or ():
-        by_index.setdefault(index, ("unmatched", ""))
-    for item in getattr(result, "ambiguous", None) or ():
-        by_label.setdefault(_label_of(item), ("proposed", ""))
-    for item in getattr(result, "unmatched", None) or ():
-        by_label.setdefault(_label_of(item), ("unmatched", ""))
-    return by_index, by_label
-
-
-def _label_of(item):
-    """The feature label in one entry of an ImportResult list: a label, a (label, ...) tuple or
-    an object with ``label``/``feature``."""
-    if isinstance(item, str):
-        return item
-    if isinstance(item, tuple | list) and item:
-        return str(item[0])
-    for attribute in ("label", "feature"):
-        value = getattr(item, attribute, None)
-        if isinstance(value, str):
-            return value
-        if value is not None and isinstance(getattr(value, "label", None), str):
-            return value.label
-    return str(item)
+        found[refusal.index] = ("refused", refusal.code or "", refusal.feature)
+    indexes = getattr(result, "unmatched_indexes", None) or ()
+    for index, label in zip(indexes, result.unmatched, strict=False):
+        found.setdefault(index, ("unmatched", "", label))
+    for label, _codes in getattr(result, "ambiguous", None) or ():
+        if number := _FEATURE_NUMBER.search(label):
+            found.setdefault(int(number.group(1)) - 1, ("proposed", "", label))
+    return found
 
 
 def _preview_shapes(path: Path):
-    """(position, label, shapely geometry) of each feature: through the importer's own reader,
-    so positions and labels are those of its report; when it refuses the file as a whole,
-    straight from the GeoJSON without labels."""
-    try:
-        features = boundaries.read_features(path)
-    except Exception:  # noqa: BLE001  the importer's report says what is wrong
-        features = None
-    if features is not None:
-        for position, feature in enumerate(features):
-            yield getattr(feature, "index", position), feature.label, feature.geometry
-        return
+    """(position, shapely geometry) of each polygon feature of the GeoJSON at ``path``."""
     try:
         data = json.loads(path.read_bytes())
-        raw = data.get("features") or []
+        raw = data.get("features") if data.get("type") == "FeatureCollection" else [data]
     except (OSError, ValueError, AttributeError, RecursionError):
         return
-    for position, item in enumerate(raw):
+    for position, item in enumerate(raw or ()):
         try:
-            geometry = shape(item["geometry"])
+            geometry = shapely.force_2d(shape(item["geometry"]))
             finite = np.isfinite(shapely.get_coordinates(geometry)).all()
             if geometry.geom_type in POLYGONAL and finite:
-                yield position, None, shapely.force_2d(geometry)
+                yield position, geometry
         except Exception:  # noqa: BLE001, S112  a broken feature is simply not drawn
             continue
