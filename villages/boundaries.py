@@ -123,13 +123,14 @@ class BoundaryError(Exception):
 @dataclass
 class Feature:
     """One input feature: a label for reports, its properties keyed in lower case, its geometry
-    as a 2D shapely polygon or multipolygon in lon/lat, and its position in the input (0-based,
-    over every file read, in order)."""
+    as a 2D shapely polygon or multipolygon in lon/lat, its position in the input (0-based,
+    over every file read, in order), and its property keys as the file spells them."""
 
     label: str
     properties: dict
     geometry: shapely.Geometry
     index: int = 0
+    keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -246,7 +247,7 @@ def import_boundaries(
         )
     features = read_features(path, name_field=name_field)
     result = ImportResult(level=level, dry_run=dry_run)
-    result.properties = _property_names(path, features)
+    result.properties = _property_names(features)
     registry = _Registry(level)
     keys = _Keys(level, code_field, name_field, kecamatan_field)
     _check_level(features, level, keys, registry)
@@ -479,28 +480,23 @@ def _read_features_of(file: Path, name_field, start: int) -> list[Feature]:
         properties = raw.get("properties") or {}
         if not isinstance(properties, dict):
             properties = {}
+        keys = tuple(str(key) for key in properties)
         properties = {str(key).casefold(): value for key, value in properties.items()}
         label = _feature_label(properties, label_place, name_field)
         geometry = _read_geometry(raw.get("geometry"), label)
-        features.append(Feature(label, properties, geometry, start + len(features)))
+        features.append(Feature(label, properties, geometry, start + len(features), keys))
     return features
 
 
-def _property_names(path, features: list[Feature]) -> list[str]:
+def _property_names(features: list[Feature]) -> list[str]:
     """The property keys of the file(s) as written (case kept), in first-seen order, each with
     an example value: shown when nothing matched, so the user can name the right ones."""
     seen = {}
-    for file in _files(path):
-        try:
-            data = json.loads(file.read_bytes())
-        except (OSError, ValueError, RecursionError):
-            continue
-        raw = data.get("features") if data.get("type") == "FeatureCollection" else [data]
-        for item in raw[:50]:
-            properties = item.get("properties") if isinstance(item, dict) else None
-            for key, value in (properties or {}).items():
-                if key not in seen and value not in (None, ""):
-                    seen[key] = str(value)[:30]
+    for feature in features:
+        for key in feature.keys:
+            value = feature.properties.get(key.casefold())
+            if key not in seen and value not in (None, ""):
+                seen[key] = str(value)[:30]
     return [f"{key} ({value})" for key, value in seen.items()]
 
 
@@ -858,7 +854,7 @@ def _check_level(features, level: str, keys: _Keys, registry: _Registry) -> None
             )
         typical = registry.typical_km2()
         median = statistics.median(area_km2(feature.geometry) for feature in features)
-        if median > 0:
+        if median > 0 and min(typical.values()) > 0:
             distance = {lvl: abs(math.log(median / typical[lvl])) for lvl in typical}
             if distance[other] < distance[level]:
                 votes += 1
