@@ -175,7 +175,21 @@ def convert(content: bytes, *, filename: str, target: Path) -> ConvertedFile:
         else:
             source = work / f"upload{extension}"
             source.write_bytes(content)
+        if extension in (".kml", ".kmz"):
+            _refuse_network_links(source)
         return _convert_with_gdal(source, FORMATS[extension], target)
+
+
+def _refuse_network_links(source: Path) -> None:
+    """A KML NetworkLink points at another file on the internet, which GDAL might fetch from
+    our server; boundaries are in the file itself."""
+    if b"networklink" in source.read_bytes().lower():
+        raise BoundaryFileError(
+            _(
+                "Berkas KML berisi NetworkLink (tautan ke berkas lain di internet). Simpan "
+                "batasnya sendiri di dalam berkas: di Google Earth, Simpan Tempat Sebagai .kml."
+            )
+        )
 
 
 def _too_large(limit: int) -> BoundaryFileError:

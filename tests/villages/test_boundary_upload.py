@@ -290,6 +290,16 @@ def test_kml_of_points_only(manager_client, tmp_path):
     assert "tidak berisi satu pun poligon (1 fitur titik atau garis)" in message
 
 
+def test_kml_with_a_network_link_is_refused(manager_client):
+    kml = (
+        b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        b"<NetworkLink><Link><href>http://10.0.0.1/batas.kml</href></Link></NetworkLink>"
+        b"</Document></kml>"
+    )
+    message = field_errors(upload(manager_client, kml, "tautan.kml"))
+    assert "berisi NetworkLink" in message
+
+
 def test_geojson_that_is_not_json_gets_the_importers_message(manager_client, malang):
     message = field_errors(upload(manager_client, b"{not json", "batas.geojson"))
     assert "bukan JSON yang sah" in message
