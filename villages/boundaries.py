@@ -279,7 +279,8 @@ def import_boundaries(
             row.boundary = geometry
             to_write.append(row)
             result.updated.append(code)
-    result.matches = [m for m in result.matches if m.code in set(result.matched)]
+    kept = set(result.matched)
+    result.matches = [match for match in result.matches if match.code in kept]
     result.updated.sort()
     result.empty.sort()
     if not result.matched and not result.proposals:
