@@ -645,6 +645,21 @@ def preview_collection(path: Path, result) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def outline_collection(geometries) -> dict:
+    """Stored boundaries (GeoJSON geometry dicts) as a FeatureCollection of their outlines,
+    thinned like the preview's shapes."""
+    features = []
+    for geometry in geometries:
+        try:
+            outline = shapely.simplify(shape(geometry).boundary, PREVIEW_TOLERANCE)
+            outline = shapely.transform(outline, lambda xy: np.round(xy, PREVIEW_DECIMALS))
+        except (ShapelyError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if not outline.is_empty:
+            features.append({"type": "Feature", "properties": {}, "geometry": mapping(outline)})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _statuses(result) -> dict[int, tuple[str, str, str]]:
     """(status, code, label) of the features by their position in the input, from the lists of
     ``result``: ``matches``, ``proposals``, ``refused``, ``unmatched`` (with

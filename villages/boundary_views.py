@@ -20,6 +20,7 @@ from kimtracker.roles import PERM_AUDIT, PERM_IMPORT
 
 from . import boundary_files
 from .boundaries import MODELS, BoundaryError, import_boundaries
+from .models import Kabupaten, Kecamatan
 
 # Managers only: there is no permission of its own yet (one would need a role migration), so
 # the pair that only the Manajer role holds among the imports: importing and the audit log.
@@ -36,6 +37,8 @@ STATUSES = (
     ("refused", gettext_lazy("Ditolak"), "#6a1b9a"),
     ("unknown", gettext_lazy("Tidak diketahui"), "#757575"),
 )
+# Stored boundaries drawn under the preview, at most (a province has about 660 kecamatan).
+MAX_OUTLINES = 1000
 FORM_TEMPLATE = "villages/boundary_upload.html"
 PREVIEW_TEMPLATE = "villages/boundary_upload_preview.html"
 # The lists of an ImportResult the preview shows as lines of text, when the importer has them:
@@ -233,6 +236,23 @@ def preview_context(result, path, level: str) -> dict:
             if key != "unknown" or counts.get(key)
         ],
         "tile_url": settings.KIM_MAP_TILE_URL,
+        "preview_context": _stored_outlines(level),
+    }
+
+
+def _stored_outlines(level: str) -> dict:
+    """The stored boundaries one level up (kecamatan under a desa upload, the kabupaten outline
+    under a kecamatan upload), drawn as thin lines under the preview so the user sees whether
+    the uploaded shapes land where they belong."""
+    model, label = (
+        (Kecamatan, _("Batas kecamatan tersimpan"))
+        if level == "desa"
+        else (Kabupaten, _("Batas kabupaten tersimpan"))
+    )
+    shapes = model.objects.filter(boundary__isnull=False).values_list("boundary", flat=True)
+    return {
+        "label": str(label),
+        "data": boundary_files.outline_collection(shapes[:MAX_OUTLINES]),
     }
 
 

@@ -16,6 +16,14 @@
       maxZoom: 18, attribution: "&copy; OpenStreetMap contributors"
     }).addTo(map);
   }
+  // The stored boundaries one level up, as thin dashed lines under the uploaded shapes.
+  var stored = JSON.parse(document.getElementById("boundary-preview-context").textContent);
+  if (stored.data.features.length) {
+    L.geoJSON(stored.data, {
+      interactive: false,
+      style: { color: "#444", weight: 1, dashArray: "4 3", fill: false }
+    }).addTo(map);
+  }
   var layer = L.geoJSON(data, {
     style: function (feature) {
       var colour = colours[feature.properties.status] || "#757575";
@@ -47,6 +55,13 @@
       div.appendChild(swatch);
       div.appendChild(document.createTextNode(" " + status.label));
     });
+    if (stored.data.features.length) {
+      div.appendChild(document.createElement("br"));
+      var line = document.createElement("span");
+      line.className = "legend-swatch boundary-stored";
+      div.appendChild(line);
+      div.appendChild(document.createTextNode(" " + stored.label));
+    }
     return div;
   };
   legend.addTo(map);

@@ -343,6 +343,24 @@ def test_geojson_preview_then_confirm(manager_client, malang, upload_dir):
     assert not any(upload_dir.iterdir())
 
 
+def test_the_preview_draws_the_stored_level_above(manager_client, malang):
+    """Under desa, the stored kecamatan outlines; under kecamatan, the kabupaten's."""
+    Kecamatan.objects.filter(code="35.07.08").update(
+        boundary=mapping(circle(WAJAK_KECAMATAN, 0.05))
+    )
+    content = geojson(({"kode": "35.07.08.2012", "nama": "Wajak"}, circle(WAJAK_DESA, 0.008)))
+    response = upload(manager_client, content, "desa.geojson", level="desa")
+    stored_layer = response.context["preview_context"]
+    assert stored_layer["label"] == "Batas kecamatan tersimpan"
+    [outline] = stored_layer["data"]["features"]
+    assert outline["geometry"]["type"] == "LineString"
+    assert 'id="boundary-preview-context"' in response.content.decode()
+    kecamatan = geojson(({"kode": "35.07.08", "nama": "Wajak"}, circle(WAJAK_KECAMATAN)))
+    response = upload(manager_client, kecamatan, "kecamatan.geojson", level="kecamatan")
+    assert response.context["preview_context"]["label"] == "Batas kabupaten tersimpan"
+    assert response.context["preview_context"]["data"]["features"] == []  # none stored
+
+
 def test_confirm_with_another_hash_writes_nothing(manager_client, malang):
     response = upload(
         manager_client, geojson(({"kode": "35.07.08"}, circle(WAJAK_KECAMATAN))), "a.geojson"
@@ -542,6 +560,10 @@ def test_upload_a_utm_shapefile_and_see_the_preview_map(
         ),
         ({"KDEPUM": "", "WADMKD": "Atlantis", "WADMKC": "Wajak"}, circle(SUKOLILO_DESA, 0.008)),
     ]
+    # The kecamatan is stored: its outline is drawn under the uploaded desa.
+    Kecamatan.objects.filter(code="35.07.08").update(
+        boundary=mapping(circle(WAJAK_KECAMATAN, 0.05))
+    )
     archive = tmp_path / "batas_desa.zip"
     archive.write_bytes(shapefile_zip(tmp_path, [(p, to_utm(g)) for p, g in features]))
 
@@ -564,6 +586,8 @@ def test_upload_a_utm_shapefile_and_see_the_preview_map(
         ".map-legend .legend-swatch", "els => els.map(e => getComputedStyle(e).backgroundColor)"
     )
     assert swatches[:3] == ["rgb(46, 125, 50)", "rgb(239, 108, 0)", "rgb(198, 40, 40)"]
+    assert page.locator('path[stroke-dasharray="4 3"]').count() == 1
+    assert "Batas kecamatan tersimpan" in page.locator(".map-legend").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(tmp_path / "boundary-preview.png"), full_page=True)
 
