@@ -161,8 +161,9 @@ def feature_collection(level: str, rows: list[tuple[str, str, object]]) -> str:
     return header + ",\n".join(lines) + "\n]}\n"
 
 
-def build(source: Path) -> tuple[dict[str, str], dict]:
-    """The three GeoJSON texts by file name, and the figures."""
+def build(source: Path, *, with_figures: bool = True) -> tuple[dict[str, str], dict]:
+    """The three GeoJSON texts by file name, and the figures (empty without ``with_figures``:
+    measuring the source takes most of the time)."""
     source_areas = {level: read_sql(source / FILES[level], level) for level in FILES}
     desa = source_areas["desa"]
     names = {area.code: area.name for level in source_areas for area in source_areas[level]}
@@ -171,6 +172,23 @@ def build(source: Path) -> tuple[dict[str, str], dict]:
     bundled_desa = simplify_layer([area.geometry for area in desa], TOLERANCE, gap_width=GAP_WIDTH)
     kecamatan = dissolve(bundled_desa, [code[:8] for code in codes])
     kabupaten = dissolve(bundled_desa, [code[:5] for code in codes])
+    texts = {
+        "kabupaten.geojson": feature_collection(
+            "kabupaten", [(code, names[code], geometry) for code, geometry in kabupaten.items()]
+        ),
+        "kecamatan.geojson": feature_collection(
+            "kecamatan", [(code, names[code], geometry) for code, geometry in kecamatan.items()]
+        ),
+        "desa.geojson": feature_collection(
+            "desa",
+            [
+                (code, names[code], geometry)
+                for code, geometry in zip(codes, bundled_desa, strict=True)
+            ],
+        ),
+    }
+    if not with_figures:
+        return texts, {}
 
     # For comparison: each desa simplified on its own (Douglas-Peucker, 0.0005 degree, about
     # 55 m, and rounded), as an import that ignores the neighbours does.
@@ -201,21 +219,6 @@ def build(source: Path) -> tuple[dict[str, str], dict]:
         "median": statistics.median(desa_shifts),
         "p95": sorted(desa_shifts)[int(0.95 * len(desa_shifts))],
         "max": max(desa_shifts),
-    }
-    texts = {
-        "kabupaten.geojson": feature_collection(
-            "kabupaten", [(code, names[code], geometry) for code, geometry in kabupaten.items()]
-        ),
-        "kecamatan.geojson": feature_collection(
-            "kecamatan", [(code, names[code], geometry) for code, geometry in kecamatan.items()]
-        ),
-        "desa.geojson": feature_collection(
-            "desa",
-            [
-                (code, names[code], geometry)
-                for code, geometry in zip(codes, bundled_desa, strict=True)
-            ],
-        ),
     }
     for name, text in texts.items():
         stats.setdefault("files", {})[name] = {

@@ -116,9 +116,8 @@ def test_readme_and_licence_are_kept_and_figures_match_the_files():
     assert f"| Desa, bundled | 390 | {vertices:,} |" in docs
 
 
-@pytest.mark.skipif(not SOURCE_DIR.exists(), reason="the source files are not beside the project")
-def test_source_figures_are_what_the_docs_say():
-    """The figures the tests above compare with, measured on the publisher's files."""
+def _build_script():
+    """scripts/build_boundaries.py as a module."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -130,11 +129,37 @@ def test_source_figures_are_what_the_docs_say():
         spec.loader.exec_module(module)
     finally:
         del sys.modules[spec.name]
-    source = module.read_sql(SOURCE_DIR / module.FILES["kecamatan"], "kecamatan")
+    return module
+
+
+needs_source = pytest.mark.skipif(
+    not SOURCE_DIR.exists(), reason="the source files are not beside the project"
+)
+
+
+@needs_source
+def test_source_figures_are_what_the_docs_say():
+    """The figures the tests above compare with, measured on the publisher's files."""
+    script = _build_script()
+    source = script.read_sql(SOURCE_DIR / script.FILES["kecamatan"], "kecamatan")
     overlap, sliver = layer_defects([area.geometry for area in source])
     assert overlap == pytest.approx(SOURCE_KECAMATAN_DEFECTS[0], abs=0.05)
     assert sliver == pytest.approx(SOURCE_KECAMATAN_DEFECTS[1], abs=0.05)
     assert vertex_count([area.geometry for area in source]) == 1272
+
+
+@needs_source
+def test_the_script_regenerates_the_bundled_files_exactly():
+    """The bundle is what scripts/build_boundaries.py makes of the source, byte for byte; the
+    source's positions are [lat, lng] and the bundle's [lng, lat]."""
+    script = _build_script()
+    texts, _figures = script.build(SOURCE_DIR, with_figures=False)
+    assert sorted(texts) == ["desa.geojson", "kabupaten.geojson", "kecamatan.geojson"]
+    for name, text in texts.items():
+        assert (FIXTURE_DIR / name).read_text(encoding="utf-8") == text, name
+    first_row = script.read_sql(SOURCE_DIR / script.FILES["desa"], "desa")[0]
+    assert first_row.code == "35.07.01.2001"
+    assert 112 < first_row.geometry.centroid.x < 113  # longitude first after the swap
 
 
 def test_load_boundaries_stores_every_layer_and_a_second_run_changes_nothing(malang):
