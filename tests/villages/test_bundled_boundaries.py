@@ -192,6 +192,28 @@ def test_load_boundaries_refuses_before_load_wilayah(db):
     assert not Kecamatan.objects.exists()
 
 
+def test_load_boundaries_refuses_when_the_wilayah_lack_an_area_of_the_bundle(malang):
+    Desa.objects.filter(code="35.07.01.2001").delete()
+    with pytest.raises(CommandError, match=r"1 desa .*35\.07\.01\.2001.*load_wilayah") as error:
+        _load()
+    assert "Tidak ada data yang diubah" in str(error.value)
+    assert not Kecamatan.objects.filter(boundary__isnull=False).exists()
+    assert not Kabupaten.objects.filter(boundary__isnull=False).exists()
+
+
+def test_a_damaged_bundle_is_refused_before_writing(malang, tmp_path):
+    from villages.bundled_boundaries import BundledBoundaryError, load_bundled_boundaries
+
+    for name in ("kabupaten.geojson", "kecamatan.geojson", "desa.geojson"):
+        (tmp_path / name).write_text((FIXTURE_DIR / name).read_text(encoding="utf-8"))
+    data = json.loads((tmp_path / "desa.geojson").read_text(encoding="utf-8"))
+    del data["features"][5]
+    (tmp_path / "desa.geojson").write_text(json.dumps(data))
+    with pytest.raises(BundledBoundaryError, match="389 fitur, seharusnya 390"):
+        load_bundled_boundaries(folder=tmp_path)
+    assert not Kabupaten.objects.filter(boundary__isnull=False).exists()
+
+
 def test_load_boundaries_keeps_an_imported_boundary_unless_replace(malang):
     """An office's own boundary (here a made-up square on Wajak) survives `make run`."""
     own = {

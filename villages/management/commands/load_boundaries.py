@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             result = bundled_boundaries.load_bundled_boundaries(replace=replace)
         except bundled_boundaries.BundledBoundaryError as exc:
-            raise CommandError(_("%(error)s Tidak ada data yang diubah.") % {"error": exc}) from exc
+            raise CommandError(
+                _("%(error)s (Tidak ada data yang diubah.)") % {"error": exc}
+            ) from exc
 
         self.stdout.write(
             _("Batas wilayah bawaan Kabupaten Malang (cahyadsn/wilayah_boundaries, MIT):")
