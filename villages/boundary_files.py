@@ -21,6 +21,7 @@ was previewed or nothing.
 import hashlib
 import io
 import json
+import logging
 import math
 import re
 import secrets
@@ -43,6 +44,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping, shape
+
+logger = logging.getLogger(__name__)
 
 # The kinds of file accepted, by extension, and what the pages call them.
 FORMATS = {
@@ -177,7 +180,13 @@ def convert(content: bytes, *, filename: str, target: Path) -> ConvertedFile:
             source.write_bytes(content)
         if extension in (".kml", ".kmz"):
             _refuse_network_links(source)
-        return _convert_with_gdal(source, FORMATS[extension], target)
+        try:
+            return _convert_with_gdal(source, FORMATS[extension], target)
+        except BoundaryFileError:
+            raise
+        except Exception as exc:  # GDAL, PROJ and GEOS fail in ways no list can name
+            logger.warning("Boundary upload %s not converted", filename, exc_info=True)
+            raise _unreadable(FORMATS[extension]) from exc
 
 
 def _refuse_network_links(source: Path) -> None:
@@ -421,7 +430,10 @@ def _read_layer(source: Path, layer: str, kind: str, *, limit: int):
     crs, crs_name = _source_crs(meta.get("crs"), kind)
     transformer = None
     if not crs.equals(WGS84, ignore_axis_order=True):
-        transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+        try:
+            transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+        except Exception as exc:  # ProjError: e.g. an engineering CRS with no way to lon/lat
+            raise _unknown_crs(kind) from exc
     names = [str(name) for name in meta["fields"]]
 
     features, skipped = [], 0

@@ -594,3 +594,28 @@ def test_upload_a_utm_shapefile_and_see_the_preview_map(
     page.click("[data-boundary-confirm] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/peta/")
     assert metres_between(stored(Desa, "35.07.08.2012").centroid, features[0][1].centroid) < 100
+
+
+@pytest.mark.parametrize("extension", [".geojson", ".json", ".zip", ".kml", ".kmz", ".gpkg"])
+def test_garbage_and_truncated_files_get_a_message_never_a_500(manager_client, tmp_path, extension):
+    rng = np.random.default_rng(14)
+    candidates = [bytes(rng.integers(0, 256, 3000, dtype=np.uint8)), b"PK\x03\x04" + b"\x00" * 60]
+    if extension == ".zip":
+        whole = shapefile_zip(tmp_path, [({"nama": "Wajak"}, to_utm(circle(WAJAK_KECAMATAN)))])
+        candidates.append(whole[: len(whole) // 2])
+        archive = zipfile.ZipFile(io.BytesIO(whole))
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+        files["batas_desa.shp"] = files["batas_desa.shp"][:150]  # cut inside the first polygon
+        candidates.append(zipped(files))
+    if extension == ".gpkg":
+        path = write_layer(
+            tmp_path / "a.gpkg",
+            [({"nama": "A"}, circle(WAJAK_KECAMATAN))],
+            crs="EPSG:4326",
+            driver="GPKG",
+        )
+        candidates.append(path.read_bytes()[:4096])
+    for content in candidates:
+        response = upload(manager_client, content, f"rusak{extension}")
+        assert response.status_code == 200
+        assert field_errors(response), content[:20]
