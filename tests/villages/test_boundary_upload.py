@@ -7,7 +7,9 @@ lon 112.74, lat -8.11), written with pyogrio and projected with pyproj, as GIS s
 
 import io
 import json
+import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -619,3 +621,16 @@ def test_garbage_and_truncated_files_get_a_message_never_a_500(manager_client, t
         response = upload(manager_client, content, f"rusak{extension}")
         assert response.status_code == 200
         assert field_errors(response), content[:20]
+
+
+def test_an_upload_left_waiting_for_a_day_is_removed(manager_client, malang, upload_dir):
+    old = upload_dir / ("x" * 32)
+    old.mkdir(parents=True)
+    (old / "batas.geojson").write_text("{}")
+    day_and_a_bit = time.time() - 25 * 3600
+    os.utime(old, (day_and_a_bit, day_and_a_bit))
+    recent = upload_dir / ("y" * 32)
+    recent.mkdir()
+    upload(manager_client, geojson(({"kode": "35.07.08"}, circle(WAJAK_KECAMATAN))), "a.geojson")
+    assert not old.exists()
+    assert recent.exists()
