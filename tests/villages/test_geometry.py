@@ -111,6 +111,34 @@ def test_a_tooth_within_a_grid_cell_of_a_neighbour_is_rounded_without_overlap():
     assert np.allclose(coords * 1e5, np.round(coords * 1e5), atol=1e-6)
 
 
+def test_rounding_shape_by_shape_overlaps_where_rounding_the_layer_does_not():
+    """A desa (A) filling a hole in its neighbour (C) comes within 0.07 grid cells of the border
+    C shares with B, without a vertex on it. Rounded on its own, A's tip crosses that border
+    into B; the layer rounded together bends the border through the tip's rounded position."""
+    u = 1e-5  # one grid cell (5 decimals)
+
+    def at(x, y):
+        return (X0 + x * u, Y0 + y * u)
+
+    tip = at(5.6, 5.45)  # above the B/C border (y = x / 1.04 here), rounds to (6, 5): below
+    a = Polygon([tip, at(5, 12), at(3, 12)])
+    b = Polygon([at(0, 0), at(20, 0), at(10.4, 10)])
+    c = Polygon([at(0, 0), at(10.4, 10), at(10, 20), at(0, 20)]).difference(a)
+    layer = [a, b, c]
+    assert layer_defects(layer) == (0, 0)
+
+    alone = [repair(shapely.transform(g, lambda coords: np.round(coords, 5))) for g in layer]
+    crossing = [(i, j) for i, j, km2 in layer_overlaps(alone) if km2 > 1e-8]
+    assert crossing == [(0, 1)]  # A over B, about 0.1 m²
+
+    together = simplify_layer(layer, 0.0)
+    assert layer_overlaps(together) == []
+    assert layer_defects(together) == (0, 0)
+    assert shapely.coverage_is_valid(np.array(together, dtype=object))
+    # A triangle a few grid cells wide: rounding changes its area by some percent, no more.
+    assert area_km2(together[0]) == pytest.approx(area_km2(a), rel=0.1)
+
+
 def test_invalid_input_is_repaired_first():
     bow_tie = Polygon([(X0, Y0), (X0 + 0.01, Y0 + 0.01), (X0 + 0.01, Y0), (X0, Y0 + 0.01)])
     assert not bow_tie.is_valid
