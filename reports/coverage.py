@@ -13,17 +13,20 @@ country's daily changes), never the timeline itself: a date in the past costs wh
 
 import datetime
 import gc
+import json
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Q,
     Sum,
 )
 from django.db.models.functions import TruncMonth
@@ -56,20 +59,49 @@ def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
     return list(queryset.with_coverage(on).order_by("code"))
 
 
-def map_rows(on: datetime.date, level: str = "kecamatan") -> list[tuple]:
-    """Every kecamatan (``level="desa"``: desa) with a boundary, by code, as plain values:
-    code, name, desa total, desa covered, KIM formed, KIM active (None for a desa) on ``on``,
-    and the boundary's GeoJSON as its stored text, to be written out as it is. Sorted here,
+# The desa map's categories (its legend), from the figures' own definitions: a desa is covered
+# when it has a KIM active on the date (``Desa.objects.with_coverage``), and a KIM needs a check
+# when ``KIMStatusInterval.objects.needing_check`` says so (the dashboard's "perlu verifikasi").
+# A covered desa with a KIM needing a check shows as needing one: that visit is the work there.
+DESA_ACTIVE, DESA_CHECK, DESA_NONE = "active", "check", "none"
+DESA_CATEGORIES = (DESA_ACTIVE, DESA_CHECK, DESA_NONE)
+
+
+def desa_category(is_covered: bool, needs_check: bool) -> str:
+    """The map category of a desa: ``DESA_CHECK``, ``DESA_ACTIVE`` or ``DESA_NONE``."""
+    if needs_check:
+        return DESA_CHECK
+    return DESA_ACTIVE if is_covered else DESA_NONE
+
+
+def map_rows(on: datetime.date, level: str = "kecamatan", *, within: str = "") -> list[tuple]:
+    """Every kecamatan (``level="desa"``: desa) with a boundary, by code, as plain values;
+    only those of kecamatan ``within`` when given. A kecamatan row: code, name, desa total,
+    desa covered, KIM formed, KIM active on ``on``, and the boundary's GeoJSON as its stored
+    text, to be written out as it is. A desa row: code, name, its kecamatan's name, KIM formed,
+    covered (0/1), its map category (``desa_category``) and the boundary's text. Sorted here,
     as ``_summary`` is, and the desa counted per kecamatan in one pass."""
     model = Desa if level == "desa" else Kecamatan
     rows = model.objects.filter(boundary__isnull=False).with_coverage(on).order_by()
     if level == "desa":
-        return sorted(
-            (code, name, 1, int(covered), formed, None, geometry)
-            for code, name, covered, formed, geometry in _plain_rows(
-                rows.values_list("code", "name", "is_covered", "kim_formed", "boundary_geojson")
-            )
+        if within:
+            rows = rows.filter(kecamatan__code=within)
+        stale = KIMStatusInterval.objects.needing_check(on).filter(desa=OuterRef("pk"))
+        rows = rows.annotate(needs_check=Exists(stale)).values_list(
+            "code",
+            "name",
+            "kecamatan__name",
+            "kim_formed",
+            "is_covered",
+            "needs_check",
+            "boundary_geojson",
         )
+        return sorted(
+            (code, name, kecamatan, formed, int(covered), desa_category(covered, check), geometry)
+            for code, name, kecamatan, formed, covered, check, geometry in _plain_rows(rows)
+        )
+    if within:
+        rows = rows.filter(code=within)
     fields = ("code", "name", "pk", "desa_covered", "kim_formed", "kim_active", "boundary_geojson")
     with _gc_paused():
         desa_total = dict(_plain_rows(Desa.objects.count_per_kecamatan()))
@@ -79,6 +111,48 @@ def map_rows(on: datetime.date, level: str = "kecamatan") -> list[tuple]:
                 rows.values_list(*fields)
             )
         )
+
+
+def has_kabupaten_boundaries() -> bool:
+    """Whether any kabupaten/kota has an outline (``Kabupaten.boundary``, where the schema has
+    it): the map then draws it. One query, none without the field."""
+    if not _has_boundary_field(Kabupaten):
+        return False
+    return Kabupaten.objects.filter(boundary__isnull=False).exists()
+
+
+def kabupaten_outlines() -> list[tuple[str, str, str]]:
+    """``(code, name, GeoJSON text)`` of every kabupaten/kota with an outline, by code; none
+    where the schema has no ``Kabupaten.boundary``. A handful of rows: encoded here."""
+    if not _has_boundary_field(Kabupaten):
+        return []
+    rows = Kabupaten.objects.filter(boundary__isnull=False).order_by("code")
+    return [
+        (code, name, boundary if isinstance(boundary, str) else json.dumps(boundary))
+        for code, name, boundary in rows.values_list("code", "name", "boundary")
+    ]
+
+
+def mapped_area_name(most: int = 3) -> str:
+    """The names of the kabupaten/kota whose kecamatan or desa have a boundary (up to
+    ``most``; empty beyond, e.g. a whole province), for the printed map's title."""
+    names = list(
+        Kabupaten.objects.filter(
+            Q(kecamatan__boundary__isnull=False) | Q(kecamatan__desa__boundary__isnull=False)
+        )
+        .order_by("code")
+        .values_list("name", flat=True)
+        .distinct()[: most + 1]
+    )
+    return ", ".join(names) if len(names) <= most else ""
+
+
+def _has_boundary_field(model) -> bool:
+    try:
+        model._meta.get_field("boundary")
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def active_by_level(on: datetime.date) -> dict[str, int]:

@@ -3,14 +3,17 @@ chart and map data reach the scripts through ``json_script`` or a JSON endpoint.
 
 import datetime
 import json
+import re
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView
 
 from kimtracker import figure_cache
@@ -157,33 +160,34 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
 
 
 class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
-    """Kecamatan (and desa, where imported) coloured by coverage. Without boundaries it says how
-    to import them and shows kecamatan tiles instead: never invented geography."""
+    """Kecamatan and desa (those with an imported boundary) coloured by coverage, the
+    kabupaten's outline where there is one. Without any boundary it says how to import them
+    and shows kecamatan tiles instead: never invented geography. ``?cetak=1`` is the printable
+    map: title, date, legends and sources on one A4 page."""
 
     template_name = "reports/map.html"
 
     def get_context_data(self, **kwargs):
         has_kecamatan = Kecamatan.objects.filter(boundary__isnull=False).exists()
+        has_desa = Desa.objects.filter(boundary__isnull=False).exists()
         context = {
-            "has_boundaries": has_kecamatan,
+            "has_boundaries": has_kecamatan or has_desa,
             "legend": bands.legend(),
             "band_css": bands.css(),
+            "print_view": self.request.GET.get("cetak") == "1",
         }
-        if has_kecamatan:
+        if has_kecamatan or has_desa:
             context.update(
-                has_desa_boundaries=Desa.objects.filter(boundary__isnull=False).exists(),
+                has_kecamatan_boundaries=has_kecamatan,
+                has_desa_boundaries=has_desa,
+                has_kabupaten_boundaries=coverage.has_kabupaten_boundaries(),
                 tile_url=settings.KIM_MAP_TILE_URL,
                 data_url=_with_date(reverse("reports:map_data"), self.as_of),
-                map_texts={
-                    "legend": _("Cakupan desa"),
-                    "coverage": _("Cakupan"),
-                    "desa": _("Desa dengan KIM aktif"),
-                    "kim_active": _("KIM aktif"),
-                    "kim_formed": _("KIM dibentuk"),
-                    "kecamatan": _("Kecamatan"),
-                    "desa_layer": _("Desa/kelurahan"),
-                },
+                print_url=f"{_with_date(reverse('map'), self.as_of)}&cetak=1",
+                screen_url=_with_date(reverse("map"), self.as_of),
             )
+            if context["print_view"]:
+                context["area_name"] = coverage.mapped_area_name()
         else:
             tiles = coverage.kecamatan_rows(self.as_of)
             for k in tiles:
@@ -193,44 +197,78 @@ class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
+KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
+
+
+@method_decorator(gzip_page, name="dispatch")
 class MapDataView(ViewPermissionMixin, AsOfMixin, View):
     """GeoJSON FeatureCollection of the kecamatan (``?tingkat=desa``: desa) that have a boundary,
-    with their coverage figures on the as-of date as properties; kept in the figure cache."""
+    with their coverage figures on the as-of date as properties (a desa: its map category too);
+    ``?tingkat=kabupaten``: the kabupaten outlines. ``?kecamatan=CODE`` keeps one kecamatan and
+    its desa (the kecamatan page's map). Kept in the figure cache and sent gzipped: the desa
+    layer of Kabupaten Malang is over half a megabyte of coordinates."""
 
     def get(self, request):
-        level = "desa" if request.GET.get("tingkat") == "desa" else "kecamatan"
-        body = figure_cache.cached("map-data", lambda: self._collection(level), level, self.as_of)
+        level = request.GET.get("tingkat")
+        if level not in ("desa", "kabupaten"):
+            level = "kecamatan"
+        within = request.GET.get("kecamatan", "")
+        if within and not KECAMATAN_CODE.fullmatch(within):
+            return JsonResponse(
+                {"error": _("Kode kecamatan tidak dikenal: gunakan kode seperti 35.07.08.")},
+                status=400,
+            )
+        body = figure_cache.cached(
+            "map-data", lambda: self._collection(level, within), level, within, self.as_of
+        )
         return HttpResponse(body, content_type=CONTENT_TYPES["json"])
 
-    def _collection(self, level: str) -> str:
+    def _collection(self, level: str, within: str) -> str:
         """The GeoJSON text, written out directly: the figures as plain values and the stored
         boundaries as their text, never parsed and re-encoded (at national scale that took
         over a second for 7,000 kecamatan)."""
-        # One reverse() for all rows: a URL pattern with the code filled in per row. Codes
-        # (digits and dots) and these URLs need no JSON escaping; names do. The pieces are
-        # joined once: the boundaries are most of the megabytes.
-        url = _with_date(reverse(f"villages:{level}_detail", args=["__code__"]), self.as_of)
-        pieces = ['{"type": "FeatureCollection", "features": [']
-        for (
-            code,
-            name,
-            desa_total,
-            desa_covered,
-            kim_formed,
-            kim_active,
-            geometry,
-        ) in coverage.map_rows(self.as_of, level):
-            active = "" if kim_active is None else f'"kim_active": {kim_active}, '
-            pieces += (
-                '{"type": "Feature", "geometry": ',
-                geometry,
-                f', "properties": {{"code": "{code}", "name": {json.dumps(name)}, '
-                f'"desa_total": {desa_total}, "desa_covered": {desa_covered}, '
-                f'"kim_formed": {kim_formed}, {active}'
-                f'"coverage": {coverage.coverage_percent(desa_covered, desa_total)}, '
-                f'"url": "{url.replace("__code__", code)}"}}}}, ',
+        if level == "kabupaten":
+            return _feature_collection(
+                (geometry, f'{{"code": "{code}", "name": {json.dumps(name)}}}')
+                for code, name, geometry in coverage.kabupaten_outlines()
             )
-        if pieces[-1].endswith(", "):
-            pieces[-1] = pieces[-1][:-2]
-        pieces.append("]}")
-        return "".join(pieces)
+        # One reverse() for all rows: a URL pattern with the code filled in per row. Codes
+        # (digits and dots) and these URLs need no JSON escaping; names do.
+        url = _with_date(reverse(f"villages:{level}_detail", args=["__code__"]), self.as_of)
+        rows = coverage.map_rows(self.as_of, level, within=within)
+        if level == "desa":
+            return _feature_collection(
+                (
+                    geometry,
+                    f'{{"code": "{code}", "name": {json.dumps(name)}, '
+                    f'"kecamatan": {json.dumps(kecamatan)}, "category": "{category}", '
+                    f'"desa_total": 1, "desa_covered": {covered}, "kim_formed": {kim_formed}, '
+                    f'"coverage": {100.0 if covered else 0.0}, '
+                    f'"url": "{url.replace("__code__", code)}"}}',
+                )
+                for code, name, kecamatan, kim_formed, covered, category, geometry in rows
+            )
+        return _feature_collection(
+            (
+                geometry,
+                f'{{"code": "{code}", "name": {json.dumps(name)}, '
+                f'"desa_total": {desa_total}, "desa_covered": {desa_covered}, '
+                f'"kim_formed": {kim_formed}, "kim_active": {kim_active}, '
+                f'"coverage": {coverage.coverage_percent(desa_covered, desa_total)}, '
+                f'"url": "{url.replace("__code__", code)}"}}',
+            )
+            for code, name, desa_total, desa_covered, kim_formed, kim_active, geometry in rows
+        )
+
+
+def _feature_collection(features) -> str:
+    """A FeatureCollection's text from ``(geometry text, properties text)`` pairs, joined once
+    (each boundary's text copied once): the boundaries are most of the megabytes."""
+    pieces = ['{"type": "FeatureCollection", "features": [']
+    for geometry, properties in features:
+        pieces += ('{"type": "Feature", "geometry": ', geometry, ', "properties": ', properties)
+        pieces.append("}, ")
+    if pieces[-1] == "}, ":
+        pieces[-1] = "}"
+    pieces.append("]}")
+    return "".join(pieces)

@@ -2,8 +2,11 @@
 page's date (``?tanggal=``). Lists are declarative (table + filter); reads are queryset
 methods, so each page runs a fixed number of queries."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.generic import DetailView
@@ -20,7 +23,7 @@ from . import permissions
 from .fields import PERSONAL_FIELDS, changed_fields
 from .filters import AuditFilterSet, DesaFilterSet, KecamatanFilterSet, KIMFilterSet
 from .models import KIM, Desa, Kecamatan, KIMStatusChange
-from .querysets import BOUNDARIES_VIA_DESA
+from .querysets import BOUNDARIES_VIA_DESA, BOUNDARY_FIELDS
 from .tables import AuditTable, DesaTable, KecamatanTable, KIMTable
 
 
@@ -133,12 +136,24 @@ class KecamatanDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     def get_context_data(self, **kwargs):
         desa = (
             self.object.desa.with_coverage(self.as_of)
+            .defer(*BOUNDARY_FIELDS)
             .prefetch_related(_kims_on(self.as_of))
             .order_by("code")
         )
+        # Its own map (the kecamatan and its desa) wherever either has a boundary; the data
+        # from the coverage map's endpoint, kept to this kecamatan.
+        map_layers = {
+            "kecamatan": self.object.boundary is not None,
+            "desa": self.object.desa.filter(boundary__isnull=False).exists(),
+        }
+        query = urlencode({"tanggal": self.as_of.isoformat(), "kecamatan": self.object.code})
         return super().get_context_data(
             desa_list=desa,
             coverage_percent=coverage_percent(self.object.desa_covered, self.object.desa_total),
+            has_map=any(map_layers.values()),
+            map_layers=map_layers,
+            map_data_url=f"{reverse('reports:map_data')}?{query}",
+            tile_url=settings.KIM_MAP_TILE_URL,
             **kwargs,
         )
 
@@ -158,6 +173,12 @@ class DesaDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
                     queryset=KIMStatusChange.objects.select_related("recorded_by"),
                 ),
             )
+        )
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            can_register=permissions.may_write_in(user, self.object, roles.PERM_ADD), **kwargs
         )
 
 

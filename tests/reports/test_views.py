@@ -211,3 +211,191 @@ def test_kecamatan_list_filters_by_wilayah_and_active_kim(staff_client, demo):
     assert listed(wilayah="35.08") == []
     assert sorted(listed(tanggal=MID_2023, aktif="tidak")) == ["Kalipare", "Kasembon", "Wajak"]
     assert len(listed(tanggal=MID_2023, aktif="ya")) == 30
+
+
+# The map for daily work (issue 14, point 5): desa categories, the kecamatan page's map, the
+# desa page's "Daftarkan KIM", the printable map, compressed data, a desa-only import.
+
+
+def map_features(client, **params):
+    data = json.loads(get(client, reverse("reports:map_data"), **params))
+    return {f["properties"]["code"]: f["properties"] for f in data["features"]}
+
+
+def test_desa_categories_are_the_figures_definitions(
+    staff_client, demo, django_assert_max_num_queries
+):
+    """Each desa's map category is the dashboard's own reading: "perlu verifikasi" where one of
+    its KIM is in ``KIM.objects.needing_check``, "none" where it is among the desa without an
+    active KIM (the follow-up list), "active" otherwise."""
+    import datetime
+
+    from reports import coverage
+    from villages.models import KIM, Desa
+
+    Desa.objects.update(boundary=square(112.6, -8.1, 0.01))
+    on = datetime.date(2024, 6, 30)
+    with django_assert_max_num_queries(5):
+        features = map_features(staff_client, tanggal=on.isoformat(), tingkat="desa")
+    assert len(features) == 390
+    by_category = {"active": set(), "check": set(), "none": set()}
+    for code, properties in features.items():
+        by_category[properties["category"]].add(code)
+    check = set(KIM.objects.needing_check(on).values_list("desa__code", flat=True))
+    none = {line.code for line in coverage.desa_without_active_kim(on)}
+    assert check, "each category is drawn"
+    assert none
+    assert by_category["active"]
+    assert by_category["check"] == check
+    assert by_category["none"] == none
+    assert by_category["active"] == set(features) - check - none
+    wajak_desa = features["35.07.08.2001"]
+    assert wajak_desa["kecamatan"] == "Wajak"
+    assert wajak_desa["url"] == "/desa/35.07.08.2001/?tanggal=2024-06-30"
+    # The legend on the map page names the three categories.
+    html = get(staff_client, reverse("map"), tanggal=on.isoformat())
+    legend = html[html.index('data-legend="desa"') :]
+    for category in ("active", "check", "none"):
+        assert f'data-category="{category}"' in legend[: legend.index("</div>\n  \n</div>")]
+
+
+def test_map_data_is_sent_gzipped(staff_client, demo):
+    import gzip
+
+    from villages.models import Desa
+
+    Desa.objects.update(boundary=square(112.6, -8.1, 0.01))
+    url = reverse("reports:map_data")
+    params = {"tanggal": MID_2023, "tingkat": "desa"}
+    zipped = staff_client.get(url, params, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    plain = staff_client.get(url, params)
+    assert not plain.has_header("Content-Encoding")
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 5
+    assert len(json.loads(plain.content)["features"]) == 390
+    # The map page itself is not compressed by it (only the data endpoints are).
+    page = staff_client.get(reverse("map"), HTTP_ACCEPT_ENCODING="gzip")
+    assert not page.has_header("Content-Encoding")
+
+
+def test_a_desa_only_import_shows_the_desa_map(staff_client, demo, django_assert_max_num_queries):
+    from villages.models import Desa
+
+    Desa.objects.filter(code__in=["35.07.08.2001", "35.07.07.2016"]).update(
+        boundary=square(112.7, -8.1, 0.02)
+    )
+    with django_assert_max_num_queries(8):  # 7, and 1 more where kabupaten have outlines
+        html = get(staff_client, reverse("map"), tanggal=MID_2023)
+    assert "data-no-boundaries" not in html
+    assert 'id="coverage-map"' in html
+    assert 'data-kecamatan="0" data-desa="1"' in html
+    assert 'data-legend="desa"' in html
+    assert 'data-legend="kecamatan"' not in html  # no kecamatan layer to explain
+    features = map_features(staff_client, tanggal=MID_2023, tingkat="desa")
+    assert {code: p["category"] for code, p in features.items()} == {
+        "35.07.08.2001": "none",  # Wajak had no KIM on that date
+        "35.07.07.2016": "active",  # KIM Gubugklakah
+    }
+    assert map_features(staff_client, tanggal=MID_2023) == {}  # no kecamatan boundary
+
+
+def test_kecamatan_page_shows_its_own_map(staff_client, demo, django_assert_max_num_queries):
+    from villages.models import Desa
+
+    wajak = reverse("villages:kecamatan_detail", args=["35.07.08"])
+    assert "data-kecamatan-map" not in get(staff_client, wajak, tanggal=MID_2023)
+    Kecamatan.objects.filter(code="35.07.08").update(boundary=square(112.7, -8.1))
+    Desa.objects.filter(code__startswith="35.07.08.").update(boundary=square(112.7, -8.1, 0.01))
+    Desa.objects.filter(code="35.07.07.2016").update(boundary=square(112.8, -8.0, 0.01))
+    with django_assert_max_num_queries(9):
+        html = get(staff_client, wajak, tanggal=MID_2023)
+    assert "data-kecamatan-map" in html
+    url = re.search(r'id="coverage-map"[^>]*data-url="([^"]+)"', html, re.S).group(1)
+    url = url.replace("&amp;", "&")
+    assert url == "/peta/data/?tanggal=2023-06-25&kecamatan=35.07.08"
+    assert 'data-kecamatan="1" data-desa="1"' in html
+    assert 'data-within="35.07.08"' in html
+    desa = json.loads(get(staff_client, f"{url}&tingkat=desa"))["features"]
+    assert len(desa) == 13  # Wajak's desa only, not Gubugklakah
+    assert {f["properties"]["category"] for f in desa} == {"none"}
+    (kecamatan,) = json.loads(get(staff_client, url))["features"]
+    assert kecamatan["properties"]["name"] == "Wajak"
+    # A kecamatan whose desa alone have boundaries still gets its map.
+    Kecamatan.objects.filter(code="35.07.08").update(boundary=None)
+    assert 'data-kecamatan="0" data-desa="1"' in get(staff_client, wajak, tanggal=MID_2023)
+
+
+def test_map_data_refuses_a_bad_kecamatan_code(staff_client, demo):
+    response = staff_client.get(reverse("reports:map_data"), {"kecamatan": "Wajak<script>"})
+    assert response.status_code == 400
+    assert "Kode kecamatan tidak dikenal" in response.json()["error"]
+
+
+def test_desa_page_offers_registration_to_those_who_may_register(
+    client, demo, staf, django_assert_max_num_queries
+):
+    from kimtracker.roles import PETUGAS
+    from villages.models import KecamatanAssignment
+
+    from ..conftest import user_with_role
+
+    codo = reverse("villages:desa_detail", args=["35.07.08.2008"])
+    link = 'href="/kim/baru/?desa=35.07.08.2008" data-register-kim>Daftarkan KIM'
+
+    def page(user):
+        client.force_login(user)
+        with django_assert_max_num_queries(8):
+            return get(client, codo, tanggal=MID_2023)
+
+    assert link not in page(staf)  # Staf browse, they do not register
+    officer = user_with_role("petugas-wajak", PETUGAS)
+    assert link in page(officer)  # a Petugas without assignment writes everywhere
+    elsewhere = user_with_role("petugas-kasembon", PETUGAS)
+    KecamatanAssignment.objects.create(
+        user=elsewhere, kecamatan=Kecamatan.objects.get(name="Kasembon")
+    )
+    assert link not in page(elsewhere)
+    KecamatanAssignment.objects.create(user=officer, kecamatan=Kecamatan.objects.get(name="Wajak"))
+    assert link in page(officer)
+    # The link opens the registration form with the desa chosen.
+    client.force_login(officer)
+    form = client.get("/kim/baru/?desa=35.07.08.2008").context["form"]
+    assert (form.initial["desa"], form.initial["kecamatan"]) == ("35.07.08.2008", "35.07.08")
+
+
+def test_printable_map(staff_client, demo, django_assert_max_num_queries):
+    Kecamatan.objects.filter(code="35.07.08").update(boundary=square(112.7, -8.1))
+    with django_assert_max_num_queries(9):  # 8, and 1 more where kabupaten have outlines
+        html = get(staff_client, reverse("map"), tanggal=MID_2023, cetak="1")
+    assert '<h1 class="h3 mb-0">Peta cakupan KIM Kabupaten Malang</h1>' in html
+    assert "Per tanggal 25 Juni 2023" in html
+    assert 'data-print="1"' in html
+    assert "data-print-button" in html
+    assert "cahyadsn/wilayah_boundaries (lisensi MIT)" in html
+    assert "idn-area-data (Kemendagri, lisensi ODbL)" in html
+    assert 'data-legend="kecamatan"' in html
+    screen = get(staff_client, reverse("map"), tanggal=MID_2023)
+    assert 'href="/peta/?tanggal=2023-06-25&amp;cetak=1" data-print-link' in screen
+    assert 'data-print="0"' in screen
+
+
+def test_kabupaten_outline_when_there_is_one(staff_client, demo):
+    """Drawn where ``Kabupaten.boundary`` exists and is set; skipped silently otherwise."""
+    from villages.models import Kabupaten
+
+    Kecamatan.objects.filter(code="35.07.08").update(boundary=square(112.7, -8.1))
+    url = reverse("reports:map_data")
+    try:
+        Kabupaten._meta.get_field("boundary")
+    except Exception:  # the schema has no outline: nothing drawn, nothing asked
+        assert 'data-kabupaten="0"' in get(staff_client, reverse("map"))
+        assert json.loads(get(staff_client, url, tingkat="kabupaten"))["features"] == []
+        return
+    assert 'data-kabupaten="0"' in get(staff_client, reverse("map"))
+    Kabupaten.objects.filter(code="35.07").update(boundary=square(112.5, -8.4, 1.0))
+    assert 'data-kabupaten="1"' in get(staff_client, reverse("map"))
+    (outline,) = json.loads(get(staff_client, url, tingkat="kabupaten"))["features"]
+    assert outline["properties"]["code"] == "35.07"
+    assert outline["geometry"] == square(112.5, -8.4, 1.0)
