@@ -286,9 +286,9 @@ def import_boundaries(
     if not result.matched and not result.proposals:
         result.notes.append(
             _(
-                "Tidak ada fitur yang cocok. Properti di berkas: %(properties)s. Tunjukkan "
-                "properti kode, nama atau kecamatan dengan --code-field, --name-field atau "
-                "--kecamatan-field."
+                "Tidak ada fitur yang cocok. Properti di berkas: %(properties)s. Beri nama "
+                "properti kode, nama atau kecamatan berkas ini (perintah import_boundaries: "
+                "--code-field, --name-field atau --kecamatan-field)."
             )
             % {"properties": ", ".join(result.properties) or _("(tidak ada)")}
         )
@@ -630,8 +630,9 @@ def _check_number(value, position, label: str) -> None:
 
 
 def _feature_label(properties: dict, place: str, name_field=None) -> str:
-    """How reports name a feature: its name (or code) and where it is in the input."""
-    keys = (*NAME_KEYS["kecamatan"], *NAME_KEYS["desa"])
+    """How reports name a feature: its name (or code) and where it is in the input. A desa
+    feature's own name comes before the name of its kecamatan (``WADMKD`` before ``WADMKC``)."""
+    keys = tuple(dict.fromkeys((*NAME_KEYS["desa"], *NAME_KEYS["kecamatan"])))
     if name_field:
         keys = (name_field.casefold(), *keys)
     for key in keys:
@@ -870,7 +871,7 @@ def _check_level(features, level: str, keys: _Keys, registry: _Registry) -> None
         raise BoundaryError(
             _(
                 "Berkas ini tampaknya berisi batas %(other)s, bukan %(level)s: %(reasons)s. "
-                "Jika benar, impor dengan --level %(other)s."
+                "Jika benar, impor sebagai tingkat %(other)s."
             )
             % {"other": other, "level": level, "reasons": "; ".join(reasons)}
         )
@@ -927,8 +928,9 @@ class _Matcher:
             self.result.notes.append(
                 _(
                     "%(count)d desa tanpa kecamatan yang diketahui: desa hanya dicocokkan dengan "
-                    "nama di dalam kecamatannya. Tunjukkan properti kecamatan dengan "
-                    "--kecamatan-field, atau impor batas kecamatan dahulu."
+                    "nama di dalam kecamatannya. Beri nama properti kecamatan berkas ini "
+                    "(perintah import_boundaries: --kecamatan-field), atau impor batas "
+                    "kecamatan dahulu."
                 )
                 % {"count": self.kecamatan_unknown}
             )

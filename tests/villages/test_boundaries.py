@@ -641,7 +641,7 @@ def test_kecamatan_file_imported_as_desa_is_refused_by_its_codes(tmp_path, malan
     message = str(error.value)
     assert "tampaknya berisi batas kecamatan, bukan desa" in message
     assert "2 dari 2 kode bertingkat kecamatan" in message
-    assert "impor dengan --level kecamatan" in message
+    assert "impor sebagai tingkat kecamatan" in message
     assert_nothing_stored()
     # The same file at its own level goes in.
     assert boundaries.import_boundaries(path, level="kecamatan").matched == ["35.07.08", "35.07.11"]
@@ -687,7 +687,7 @@ def test_desa_file_imported_as_kecamatan_is_refused(tmp_path, malang):
         boundaries.import_boundaries(write(tmp_path / "b.geojson", with_codes), level="kecamatan")
 
     assert "4 nama fitur adalah nama desa, 0 nama kecamatan" in str(e1.value)
-    assert "impor dengan --level desa" in str(e1.value)
+    assert "impor sebagai tingkat desa" in str(e1.value)
     assert_nothing_stored()
 
 
@@ -862,6 +862,17 @@ def test_a_name_far_from_every_row_is_not_proposed(tmp_path, malang):
     result = boundaries.import_boundaries(path, level="desa")
 
     assert result.proposals == []
+    assert result.unmatched == ["Atlantis (desa.geojson, fitur 1)"]
+
+
+def test_an_unmatched_desa_is_named_by_its_own_name_not_its_kecamatan(tmp_path, malang):
+    path = write(
+        tmp_path / "desa.geojson",
+        collection(feature(desa_shape("35.07.07.2009"), WADMKC="Poncokusumo", WADMKD="Atlantis")),
+    )
+
+    result = boundaries.import_boundaries(path, level="desa")
+
     assert result.unmatched == ["Atlantis (desa.geojson, fitur 1)"]
 
 
