@@ -280,6 +280,40 @@ def test_map_data_is_sent_gzipped(staff_client, demo):
     assert not page.has_header("Content-Encoding")
 
 
+def test_compressed_map_data_is_kept_in_the_figure_cache(staff_client, demo, settings, monkeypatch):
+    """Where the figure cache keeps figures (Redis in a deployment), the gzipped layer is built
+    and compressed once per date and generation: at national scale compressing takes longer
+    than building the text."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kimtracker import figure_cache
+    from reports import views
+    from villages.models import Desa
+
+    settings.CACHES = {
+        **settings.CACHES,
+        figure_cache.CACHE_ALIAS: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    caches[figure_cache.CACHE_ALIAS].clear()
+    compressed = []
+    compress = views.compress_string
+    monkeypatch.setattr(
+        views, "compress_string", lambda text: compressed.append(1) or compress(text)
+    )
+    Desa.objects.update(boundary=square(112.6, -8.1, 0.01))
+    url, params = reverse("reports:map_data"), {"tanggal": MID_2023, "tingkat": "desa"}
+    first = staff_client.get(url, params, HTTP_ACCEPT_ENCODING="gzip")
+    with CaptureQueriesContext(connection) as second_queries:
+        second = staff_client.get(url, params, HTTP_ACCEPT_ENCODING="gzip")
+    assert second.content == first.content
+    assert second["Content-Encoding"] == "gzip"
+    assert len(compressed) == 1
+    assert not any('"villages_desa"' in q["sql"] for q in second_queries.captured_queries)
+    caches[figure_cache.CACHE_ALIAS].clear()
+
+
 def test_a_desa_only_import_shows_the_desa_map(staff_client, demo, django_assert_max_num_queries):
     from villages.models import Desa
 
