@@ -67,7 +67,7 @@
       escapeHtml(texts.kimFormed) + ": " + number(p.kim_formed)].join("<br>");
   }
 
-  var map = L.map(element, { zoomControl: !printView, zoomSnap: printView ? 0.25 : 1 });
+  var map = L.map(element, { zoomControl: !printView, zoomSnap: printView ? 0.25 : 0.5 });
   window.kimMap = map;
   map.attributionControl.setPrefix(false);
   ["outlines", "labels"].forEach(function (name, index) {
@@ -229,8 +229,8 @@
     function updateLabels() {
       var zoom = map.getZoom();
       var show = {
-        kecamatan: !within && (printView || zoom >= 10) && (view === "kecamatan" || zoom < 13),
-        desa: view === "desa" && zoom >= (within ? 12 : 13)
+        kecamatan: !within && (printView || zoom >= 10) && (view === "kecamatan" || zoom < 12),
+        desa: view === "desa" && zoom >= 12
       };
       Object.keys(labels).forEach(function (key) {
         if (show[key] && !map.hasLayer(labels[key])) { labels[key].addTo(map); }
@@ -359,7 +359,8 @@
 
     function go(entry) {
       if (entry.level === "desa") { setView("desa"); }
-      map.fitBounds(entry.bounds, { maxZoom: entry.level === "desa" ? 15 : 13, padding: [16, 16] });
+      // Close enough to read the names around it, not so close that its neighbours are gone.
+      map.fitBounds(entry.bounds, { maxZoom: entry.level === "desa" ? 14 : 12, padding: [40, 40] });
       if (highlight) { map.removeLayer(highlight); }
       highlight = L.geoJSON(entry.features, {
         pane: "outlines", interactive: false, style: { color: "#0d6efd", weight: 4, fill: false }
