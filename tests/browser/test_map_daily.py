@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reports.coverage import desa_without_active_kim
-from villages.models import Desa, Kecamatan
+from villages.models import Desa, Kabupaten, Kecamatan
 
 pytestmark = pytest.mark.browser
 
@@ -58,9 +58,14 @@ def search(page, text):
 
 def test_search_zooms_and_a_click_opens_the_desa(logged_in, live_server, demo):
     made_up_boundaries()
+    Kabupaten.objects.filter(code="35.07").update(boundary=square(112.65, -8.15, 0.3))
     page = logged_in
     element = open_map(page, f"{live_server.url}/peta/?{MID_2023}")
     assert element.get_attribute("data-view") == "kecamatan"
+    # The kabupaten's outline, drawn over the kecamatan and not clickable.
+    outline = page.locator(".leaflet-outlines-pane path")
+    assert outline.count() == 1
+    assert outline.get_attribute("stroke-width") == "3"
     assert page.locator('[data-legend="kecamatan"]').is_visible()
     assert not page.locator('[data-legend="desa"]').is_visible()
     start = zoom(page)
