@@ -130,8 +130,12 @@ def test_printable_map_fits_one_a4_page(logged_in, live_server, demo):
     assert len(pages) == 1, f"{len(pages)} pages"
     width, height = (float(v) for v in pages[0])
     assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
-    # The screen map's link to it carries the layer shown.
+    # The print view switches between the layers.
     page.emulate_media(media="screen")
+    page.click('[data-print-layer="kecamatan"]')
+    page.wait_for_selector('#coverage-map[data-ready][data-view="kecamatan"]')
+    assert page.locator('[data-legend="kecamatan"]').is_visible()
+    # The screen map's link to it carries the layer shown.
     open_map(page, f"{live_server.url}/peta/?{MID_2023}")
     search(page, "Codo")
     page.wait_for_selector('#coverage-map[data-view="desa"]')
