@@ -58,6 +58,8 @@ ACCESS = {
     "reports:monthly": MANAJER,
     "reports:targets": MANAJER,
     "reports:open_data": MANAJER,
+    "boundary_upload": MANAJER,
+    "boundary_upload_confirm": MANAJER,
 }
 
 
