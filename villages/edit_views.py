@@ -2,12 +2,15 @@
 checks the role (and the kecamatan assignment, through the service), hands the form's data to
 ``villages.services`` and turns its refusals into messages next to the fields."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
@@ -17,7 +20,76 @@ from kimtracker.forms import add_service_errors
 from . import permissions, services
 from .fields import CONTACT_FIELDS, OFFICER_FIELDS, SK_FIELDS
 from .forms import ActivityForm, KIMForm, StatusChangeForm, VoidForm
-from .models import KIM, Desa, Kecamatan
+from .models import KIM, Desa, Kecamatan, KIMActivity, KIMStatusChange
+
+
+class JsonAnswerMixin:
+    """Answers in JSON when the request asks for it (``Accept: application/json``): the
+    device's queue of offline entries (``static/js/offline.js``) sends each kept form so and
+    reads whether it was stored, or the refusal's messages by field, which it shows the
+    officer to fix. A browser's plain form post gets the page, as before. Must come first
+    among the bases, so that it sees the refusals of the permission checks."""
+
+    def wants_json(self) -> bool:
+        return "application/json" in self.request.headers.get("Accept", "")
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied as error:
+            if not self.wants_json():
+                raise
+            message = str(error) or _("Anda tidak berhak mencatat entri ini.")
+            return self.json_refusal({NON_FIELD_ERRORS: [message]}, status=403)
+
+    def json_refusal(self, errors: dict, *, status: int = 400, form=None) -> JsonResponse:
+        labels = {}
+        if form is not None:
+            labels = {name: str(form.fields[name].label) for name in errors if name in form.fields}
+        return JsonResponse({"ok": False, "errors": errors, "labels": labels}, status=status)
+
+    def form_invalid(self, form):
+        if not self.wants_json():
+            return super().form_invalid(form)
+        errors = {name: [str(text) for text in found] for name, found in form.errors.items()}
+        return self.json_refusal(errors, form=form)
+
+    # The model whose rows carry the device's key (``client_key``), on the pages that take one.
+    keyed_model = None
+
+    def post(self, request, *args, **kwargs):
+        # The same entry sent again (an offline entry whose first answer was lost): the form's
+        # own checks would refuse it as a duplicate of itself, so the stored row answers.
+        stored = self.stored_resend()
+        if stored is not None:
+            return self.answer(*self.resend_answer(stored))
+        return super().post(request, *args, **kwargs)
+
+    def stored_resend(self):
+        try:
+            key = uuid.UUID(self.request.POST.get("client_key", ""))
+        except ValueError:
+            return None
+        if self.keyed_model is None:
+            return None
+        stored = self.keyed_model.objects.filter(client_key=key).first()
+        owner = getattr(stored, "kim_id", None)
+        if owner is not None and owner != self.kim.pk:
+            return None  # another KIM's key: the service refuses it
+        return stored
+
+    def resend_answer(self, stored) -> tuple:
+        """The page and message of a stored entry sent again."""
+        return self.kim, self.success_message
+
+    def answer(self, target, message: str):
+        """The page to go to after a stored entry, with its message; in JSON, both."""
+        if self.wants_json():
+            return JsonResponse(
+                {"ok": True, "url": target.get_absolute_url(), "message": str(message)}
+            )
+        messages.success(self.request, message)
+        return redirect(target)
 
 
 class KIMObjectMixin:
@@ -55,10 +127,14 @@ class KIMFormMixin:
         return context
 
 
-class KIMCreateView(PermissionRequiredMixin, KIMFormMixin, FormView):
+class KIMCreateView(JsonAnswerMixin, PermissionRequiredMixin, KIMFormMixin, FormView):
     permission_required = roles.PERM_ADD
     form_class = KIMForm
     template_name = "villages/kim_form.html"
+    keyed_model = KIM
+
+    def resend_answer(self, stored) -> tuple:
+        return stored, _("KIM %(name)s terdaftar.") % {"name": stored.name}
 
     def get_initial(self):
         desa = Desa.objects.filter(code=self.request.GET.get("desa", "")).first()
@@ -68,12 +144,15 @@ class KIMCreateView(PermissionRequiredMixin, KIMFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            kim = services.register_kim(by=self.request.user, **form.service_kwargs())
+            kim = services.register_kim(
+                by=self.request.user,
+                client_key=form.cleaned_data.get("client_key"),
+                **form.service_kwargs(),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("KIM %(name)s terdaftar.") % {"name": kim.name})
-        return redirect(kim)
+        return self.answer(kim, _("KIM %(name)s terdaftar.") % {"name": kim.name})
 
 
 class KIMUpdateView(PermissionRequiredMixin, KIMObjectMixin, KIMFormMixin, FormView):
@@ -103,11 +182,13 @@ class KIMUpdateView(PermissionRequiredMixin, KIMObjectMixin, KIMFormMixin, FormV
         return redirect(kim)
 
 
-class KIMStatusChangeView(PermissionRequiredMixin, KIMObjectMixin, FormView):
+class KIMStatusChangeView(JsonAnswerMixin, PermissionRequiredMixin, KIMObjectMixin, FormView):
     permission_required = roles.PERM_STATUS
     write_permission = roles.PERM_STATUS
     form_class = StatusChangeForm
     template_name = "villages/kim_status_form.html"
+    keyed_model = KIMStatusChange
+    success_message = gettext_lazy("Perubahan status dicatat.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "kim": self.kim}
@@ -126,12 +207,12 @@ class KIMStatusChangeView(PermissionRequiredMixin, KIMObjectMixin, FormView):
                 level=data["level"],
                 is_active=data["is_active"],
                 note=data["note"],
+                client_key=data.get("client_key"),
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Perubahan status dicatat."))
-        return redirect(self.kim)
+        return self.answer(self.kim, self.success_message)
 
 
 class KIMVoidView(PermissionRequiredMixin, KIMObjectMixin, FormView):
@@ -155,11 +236,13 @@ class KIMVoidView(PermissionRequiredMixin, KIMObjectMixin, FormView):
         return redirect(self.kim)
 
 
-class KIMActivityView(PermissionRequiredMixin, KIMObjectMixin, FormView):
+class KIMActivityView(JsonAnswerMixin, PermissionRequiredMixin, KIMObjectMixin, FormView):
     permission_required = roles.PERM_ACTIVITY
     write_permission = roles.PERM_ACTIVITY
     form_class = ActivityForm
     template_name = "villages/kim_activity_form.html"
+    keyed_model = KIMActivity
+    success_message = gettext_lazy("Kegiatan dicatat.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "kim": self.kim}
@@ -174,8 +257,7 @@ class KIMActivityView(PermissionRequiredMixin, KIMObjectMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Kegiatan dicatat."))
-        return redirect(self.kim)
+        return self.answer(self.kim, self.success_message)
 
 
 class KecamatanOptionsView(PermissionRequiredMixin, View):

@@ -1,6 +1,8 @@
 """Forms of the registry. They validate and show errors next to each field; the views hand the
 cleaned data to ``villages.services``, which checks again and writes."""
 
+import uuid
+
 from django import forms
 from django.db import models
 from django.urls import reverse
@@ -24,6 +26,23 @@ def https_by_default(db_field, **kwargs):
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
+
+
+class ClientKeyField(forms.UUIDField):
+    """The key of one entry, made where the entry is made: the page gives each new form one,
+    and ``static/js/offline.js`` a fresh one for each entry kept on the device while offline.
+    The services store it, so the same entry sent twice is written once."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", uuid.uuid4)
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("Kunci entri tidak terbaca; buka formulir baru dan isi lagi.")},
+        )
+        super().__init__(**kwargs)
 
 
 class KabupatenChoiceField(forms.ModelChoiceField):
@@ -87,6 +106,8 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
     confirm_second = forms.BooleanField(
         label=_("Ya, desa ini memang punya lebih dari satu KIM"), required=False
     )
+    # Registration only (an edit carries ``version``).
+    client_key = ClientKeyField()
 
     class Meta:
         model = KIM
@@ -119,6 +140,7 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
             # The conflict check of ``services.update_kim`` needs the version the form was
             # built from: an edit without it (a hand-made request) would overwrite blindly.
             self.fields["version"].required = True
+            del self.fields["client_key"]
         if kecamatan_code:
             self.fields["desa"].queryset = Desa.objects.filter(
                 kecamatan__code=kecamatan_code
@@ -170,9 +192,10 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
 
     def clean(self):
         data = super().clean()
-        if "version" in self.errors:
-            # A hidden field has no place of its own on the page: its error is the form's.
-            self.add_error(None, self.errors.pop("version"))
+        for hidden in ("version", "client_key"):
+            if hidden in self.errors:
+                # A hidden field has no place of its own on the page: its error is the form's.
+                self.add_error(None, self.errors.pop(hidden))
         desa = data.get("desa")
         if desa and (self.instance.pk is None or desa != self.instance.desa):
             others = KIM.objects.counted().filter(desa=desa, is_active=True)
@@ -224,6 +247,7 @@ class StatusChangeForm(BootstrapMixin, forms.ModelForm):
         max_length=KIMStatusChange._meta.get_field("note").max_length,
         help_text=_("Misalnya hasil kunjungan atau dasar perubahan."),
     )
+    client_key = ClientKeyField()
 
     class Meta:
         model = KIMStatusChange
@@ -275,6 +299,7 @@ class ActivityForm(BootstrapMixin, forms.Form):
         assume_scheme="https",
         help_text=_("Unggahan media sosial, artikel atau video (boleh kosong)."),
     )
+    client_key = ClientKeyField()
 
     def __init__(self, *args, kim, **kwargs):
         kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})

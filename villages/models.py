@@ -244,6 +244,17 @@ class KIM(models.Model):
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    client_key = models.UUIDField(
+        _("kunci perangkat"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Dibuat di perangkat petugas untuk entri luring; kiriman ulang dengan kunci "
+            "yang sama tidak mencatat KIM kedua."
+        ),
+    )
 
     history = HistoricalRecords(verbose_name=_("riwayat KIM"))
     objects = KIMQuerySet.as_manager()
@@ -332,6 +343,17 @@ class KIMStatusChange(models.Model):
         verbose_name=_("dicatat oleh"),
     )
     recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
+    client_key = models.UUIDField(
+        _("kunci perangkat"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Dibuat di perangkat petugas untuk entri luring; kiriman ulang dengan kunci "
+            "yang sama tidak mencatat perubahan kedua."
+        ),
+    )
 
     objects = StatusChangeQuerySet.as_manager()
 
@@ -424,6 +446,17 @@ class KIMActivity(models.Model):
         verbose_name=_("dicatat oleh"),
     )
     recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
+    client_key = models.UUIDField(
+        _("kunci perangkat"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Dibuat di perangkat petugas untuk entri luring; kiriman ulang dengan kunci "
+            "yang sama tidak mencatat kegiatan kedua."
+        ),
+    )
 
     history = HistoricalRecords(verbose_name=_("riwayat kegiatan KIM"))
 

@@ -89,6 +89,21 @@ def _validate(kim: KIM):
         raise ValidationError(errors) from error
 
 
+def _stored_by_key(model, keys) -> dict:
+    """The rows of ``model`` already stored under these device keys (``client_key``), by key:
+    an offline entry sent again, which must not be written twice."""
+    keys = {key for key in keys if key}
+    if not keys:
+        return {}
+    return {row.client_key: row for row in model.objects.filter(client_key__in=keys)}
+
+
+def _is_key_clash(exc: IntegrityError) -> bool:
+    """Whether the database refused a second row with the same device key (two sends of one
+    offline entry at the same moment)."""
+    return "client_key" in str(exc)
+
+
 @contextmanager
 def _duplicate_name_refused():
     """The database's refusal of a duplicate name in a desa (two registrations at the same
@@ -97,6 +112,8 @@ def _duplicate_name_refused():
         with transaction.atomic():
             yield
     except IntegrityError as exc:
+        if _is_key_clash(exc):
+            raise
         if "kim_name_unique_in_desa" in str(exc) or "UNIQUE" in str(exc).upper():
             raise ValidationError({"name": DUPLICATE_NAME}) from exc
         raise
@@ -118,6 +135,7 @@ def build_kim(
     by,
     level: str = KIMLevel.PEMULA,
     is_demo: bool = False,
+    client_key=None,
     **details,
 ) -> KIM:
     """The KIM ``register_kims`` would register, unsaved, checked against every rule that needs
@@ -136,6 +154,7 @@ def build_kim(
         level=level,
         is_active=True,
         is_demo=is_demo,
+        client_key=client_key,
         **details,
     )
     kim.full_clean(exclude=["desa"], validate_unique=False, validate_constraints=False)
@@ -179,7 +198,19 @@ def register_kims(entries: list[dict], *, by, reason: str = "") -> list[KIM]:
     refusal is raised (``ValidationError`` or ``PermissionDenied``, with ``entry``, its index)
     and nothing is written. Then one bulk insert of the KIM with their history (who,
     ``reason``), one of their opening status entries, and the figures of each kecamatan touched
-    recounted once."""
+    recounted once.
+
+    An entry may carry ``client_key``, the key an officer's device made for an offline entry:
+    an entry whose key is already stored is the same registration sent again, so its stored KIM
+    is returned in its place and nothing is written for it."""
+    stored = _stored_by_key(KIM, (entry.get("client_key") for entry in entries))
+    if stored:
+        fresh = [i for i, entry in enumerate(entries) if entry.get("client_key") not in stored]
+        made = iter(register_kims([entries[i] for i in fresh], by=by, reason=reason))
+        return [
+            stored[entry["client_key"]] if entry.get("client_key") in stored else next(made)
+            for entry in entries
+        ]
     built, errors = check_registrations(entries, by=by)
     if errors:
         index = min(errors)
@@ -188,14 +219,21 @@ def register_kims(entries: list[dict], *, by, reason: str = "") -> list[KIM]:
     if not built:
         return []
     kims = [built[index] for index in range(len(entries))]
-    with _duplicate_name_refused():
-        kims = bulk_create_with_history(
-            kims,
-            KIM,
-            batch_size=BULK_CHUNK,
-            default_user=by,
-            default_change_reason=reason or _("Pendaftaran KIM"),
-        )
+    try:
+        with _duplicate_name_refused():
+            kims = bulk_create_with_history(
+                kims,
+                KIM,
+                batch_size=BULK_CHUNK,
+                default_user=by,
+                default_change_reason=reason or _("Pendaftaran KIM"),
+            )
+    except IntegrityError as exc:
+        if not _is_key_clash(exc):
+            raise
+        # The same offline entry arrived twice at once and the other send won: its KIM is
+        # stored now, so this send returns it.
+        return register_kims(entries, by=by, reason=reason)
     KIMStatusChange.objects.bulk_create(
         [
             KIMStatusChange(
@@ -477,6 +515,19 @@ def check_changes_something(*, kim: KIM, effective_on, level: str, is_active: bo
         )
 
 
+def _stored_resend(model, client_key, *, kim: KIM):
+    """The entry of ``kim`` stored under ``client_key`` (an offline entry sent again), or None.
+    The same key on another KIM's entry is refused: a device key names one entry only."""
+    if not client_key:
+        return None
+    stored = model.objects.filter(client_key=client_key).first()
+    if stored is not None and stored.kim_id != kim.pk:
+        raise ValidationError(
+            _("Kunci entri ini sudah dipakai untuk KIM lain; buka formulir baru dan isi lagi.")
+        )
+    return stored
+
+
 @transaction.atomic
 def record_status_change(
     *,
@@ -486,12 +537,17 @@ def record_status_change(
     level: str = "",
     is_active: bool | None = None,
     note: str = "",
+    client_key=None,
 ) -> KIMStatusChange:
     """Record that from ``effective_on`` the KIM has ``level`` and/or ``is_active``; the entry is
     kept forever. The KIM row's current level and active flag are then recomputed from the whole
     timeline, so a back-dated entry leaves them right too. Refuses an entry before formation, in
-    the future, or one that changes nothing on its date."""
+    the future, or one that changes nothing on its date. A ``client_key`` already stored (an
+    offline entry sent again) returns the stored entry and writes nothing."""
     kim = KIM.objects.select_for_update(of=("self",)).select_related("desa").get(pk=kim.pk)
+    stored = _stored_resend(KIMStatusChange, client_key, kim=kim)
+    if stored:
+        return stored
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_STATUS)
     change = KIMStatusChange(
@@ -501,6 +557,7 @@ def record_status_change(
         is_active=is_active,
         note=note,
         recorded_by=by,
+        client_key=client_key or None,
     )
     change.full_clean()
     check_changes_something(kim=kim, effective_on=effective_on, level=level, is_active=is_active)
@@ -552,12 +609,23 @@ def delete_kim(*, kim: KIM, by) -> None:
 
 @transaction.atomic
 def record_activity(
-    *, kim: KIM, occurred_on: datetime.date, kind: str, description: str, by, link: str = ""
+    *,
+    kim: KIM,
+    occurred_on: datetime.date,
+    kind: str,
+    description: str,
+    by,
+    link: str = "",
+    client_key=None,
 ) -> KIMActivity:
     """Record something the KIM did on ``occurred_on``. Refuses a date in the future or before
     formation, an unknown kind, an empty description, the same activity twice, and a voided
-    KIM; checks the officer's role and kecamatan."""
+    KIM; checks the officer's role and kecamatan. A ``client_key`` already stored (an offline
+    entry sent again) returns the stored activity and writes nothing."""
     kim = KIM.objects.select_related("desa").get(pk=kim.pk)
+    stored = _stored_resend(KIMActivity, client_key, kim=kim)
+    if stored:
+        return stored
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_ACTIVITY)
     activity = KIMActivity(
@@ -567,6 +635,7 @@ def record_activity(
         description=(description or "").strip(),
         link=(link or "").strip(),
         recorded_by=by,
+        client_key=client_key or None,
     )
     activity.full_clean()
     activity._history_user = by

@@ -1,0 +1,203 @@
+"""The key a device makes for each offline entry (``client_key``): the services store it, and
+the same entry sent again returns the stored row and writes nothing. The pages answer the
+device's queue in JSON."""
+
+import datetime
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from villages import services
+from villages.models import KIM, Kecamatan, KecamatanAssignment, KIMActivity, KIMStatusChange
+
+from ..factories import DesaFactory, KIMFactory
+
+D = datetime.date
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def desa(db):
+    return DesaFactory(name="SUMBERPUTIH")
+
+
+def counts():
+    return (KIM.objects.count(), KIMStatusChange.objects.count(), KIMActivity.objects.count())
+
+
+def test_a_registration_sent_twice_is_stored_once(desa, user):
+    key = uuid.uuid4()
+    entry = {"desa": desa, "name": "KIM Sumber Maju", "formed_on": D(2024, 3, 1)}
+    first = services.register_kim(by=user, client_key=key, **entry)
+    before = counts()
+    again = services.register_kim(by=user, client_key=key, **entry)
+    assert again.pk == first.pk
+    assert KIM.objects.get(client_key=key).pk == first.pk
+    assert counts() == before
+    assert first.history.count() == 1
+
+
+def test_a_resend_is_not_refused_as_a_duplicate_name(desa, user):
+    """Without the key, the second send would meet its own KIM's name."""
+    key = uuid.uuid4()
+    entry = {"desa": desa, "name": "KIM Sumber Maju", "formed_on": D(2024, 3, 1)}
+    services.register_kim(by=user, client_key=key, **entry)
+    with pytest.raises(ValidationError) as refused:
+        services.register_kim(by=user, client_key=uuid.uuid4(), **entry)
+    assert "name" in refused.value.message_dict
+
+
+def test_a_batch_with_one_entry_already_stored_registers_only_the_others(desa, user):
+    key = uuid.uuid4()
+    stored = services.register_kim(
+        by=user, client_key=key, desa=desa, name="KIM Satu", formed_on=D(2024, 1, 5)
+    )
+    kims = services.register_kims(
+        [
+            {"desa": desa, "name": "KIM Dua", "formed_on": D(2024, 2, 1)},
+            {"desa": desa, "name": "KIM Satu", "formed_on": D(2024, 1, 5), "client_key": key},
+        ],
+        by=user,
+    )
+    assert [kim.name for kim in kims] == ["KIM Dua", "KIM Satu"]
+    assert kims[1].pk == stored.pk
+    assert KIM.objects.filter(desa=desa).count() == 2
+
+
+def test_an_activity_sent_twice_is_stored_once(desa, user):
+    kim = KIMFactory(desa=desa)
+    key = uuid.uuid4()
+    values = {"occurred_on": D(2025, 5, 2), "kind": "rapat", "description": "Rapat pengurus"}
+    values["kind"] = KIMActivity._meta.get_field("kind").choices[0][0]
+    first = services.record_activity(kim=kim, by=user, client_key=key, **values)
+    again = services.record_activity(kim=kim, by=user, client_key=key, **values)
+    assert again.pk == first.pk
+    assert KIMActivity.objects.filter(kim=kim).count() == 1
+    assert KIMActivity.objects.get(client_key=key).pk == first.pk
+
+
+def test_a_status_change_sent_twice_is_stored_once(desa, user):
+    kim = KIMFactory(desa=desa)
+    key = uuid.uuid4()
+    values = {"effective_on": D(2025, 6, 1), "is_active": False, "note": "Vakum"}
+    first = services.record_status_change(kim=kim, by=user, client_key=key, **values)
+    version = KIM.objects.get(pk=kim.pk).version
+    again = services.record_status_change(kim=kim, by=user, client_key=key, **values)
+    assert again.pk == first.pk
+    assert KIMStatusChange.objects.filter(kim=kim).count() == 2  # opening entry + this one
+    assert KIM.objects.get(pk=kim.pk).version == version
+
+
+def test_a_key_names_one_entry_of_one_kim(desa, user):
+    one, other = KIMFactory(desa=desa, name="KIM Satu"), KIMFactory(desa=desa, name="KIM Dua")
+    key = uuid.uuid4()
+    values = {"occurred_on": D(2025, 5, 2), "description": "Pelatihan"}
+    values["kind"] = KIMActivity._meta.get_field("kind").choices[0][0]
+    services.record_activity(kim=one, by=user, client_key=key, **values)
+    with pytest.raises(ValidationError):
+        services.record_activity(kim=other, by=user, client_key=key, **values)
+    assert not other.activities.exists()
+
+
+def test_without_a_key_nothing_changes(desa, user):
+    """Imports and commands send no key: entries are stored as before, key empty."""
+    kim = KIMFactory(desa=desa)
+    assert kim.client_key is None
+    assert KIMStatusChange.objects.get(kim=kim).client_key is None
+
+
+# The pages, as the device's queue sends to them.
+
+
+def test_register_page_answers_json_and_stores_the_key_once(officer_client, desa):
+    key = str(uuid.uuid4())
+    data = {
+        "kecamatan": desa.kecamatan.code,
+        "desa": desa.code,
+        "name": "KIM Sumber Maju",
+        "formed_on": "2024-03-01",
+        "client_key": key,
+    }
+    url = reverse("villages:kim_create")
+    response = officer_client.post(url, data, **JSON)
+    assert response.status_code == 200, response.content
+    kim = KIM.objects.get(client_key=key)
+    assert response.json() == {
+        "ok": True,
+        "url": kim.get_absolute_url(),
+        "message": f"KIM {kim.name} terdaftar.",
+    }
+    again = officer_client.post(url, data, **JSON)
+    assert again.json()["url"] == kim.get_absolute_url()
+    assert KIM.objects.filter(desa=desa).count() == 1
+
+
+def test_register_page_refusal_in_json_names_the_field(officer_client, desa, user):
+    KIMFactory(desa=desa, name="KIM Sumber Maju")
+    data = {
+        "kecamatan": desa.kecamatan.code,
+        "desa": desa.code,
+        "name": "kim sumber maju",
+        "formed_on": "2024-03-01",
+        "client_key": str(uuid.uuid4()),
+        "confirm_second": "on",
+    }
+    response = officer_client.post(reverse("villages:kim_create"), data, **JSON)
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["ok"] is False
+    assert answer["errors"]["name"] == ["Sudah ada KIM dengan nama ini di desa/kelurahan ini."]
+    assert answer["labels"]["name"] == "Nama KIM"
+
+
+def test_an_officer_who_lost_the_kecamatan_gets_a_json_refusal(officer_client, desa, user):
+    kim = KIMFactory(desa=desa)
+    other = Kecamatan.objects.create(
+        code="35.07.99", name="LAIN", kabupaten=desa.kecamatan.kabupaten
+    )
+    KecamatanAssignment.objects.create(user=user, kecamatan=other)
+    data = {"occurred_on": "2025-05-02", "description": "Rapat", "client_key": str(uuid.uuid4())}
+    data["kind"] = KIMActivity._meta.get_field("kind").choices[0][0]
+    response = officer_client.post(reverse("villages:kim_activity", args=[kim.pk]), data, **JSON)
+    assert response.status_code == 403
+    assert "LAIN" not in response.json()["errors"]["__all__"][0]
+    assert desa.kecamatan.name in response.json()["errors"]["__all__"][0]
+    assert not kim.activities.exists()
+    with pytest.raises(PermissionDenied):
+        services.record_activity(
+            kim=kim, by=user, occurred_on=D(2025, 5, 2), kind=data["kind"], description="x"
+        )
+
+
+def test_the_forms_carry_a_fresh_key(officer_client, desa):
+    kim = KIMFactory(desa=desa)
+    keys = set()
+    for url in (
+        reverse("villages:kim_create"),
+        reverse("villages:kim_create"),
+        reverse("villages:kim_activity", args=[kim.pk]),
+        reverse("villages:kim_status", args=[kim.pk]),
+    ):
+        form = officer_client.get(url).context["form"]
+        keys.add(str(form["client_key"].value()))
+    assert len(keys) == 4
+    edit = officer_client.get(reverse("villages:kim_update", args=[kim.pk])).context["form"]
+    assert "client_key" not in edit.fields
+
+
+def test_status_page_resend_is_answered_with_the_stored_change(officer_client, desa):
+    """The form's own check ("changes nothing on its date") would refuse the resend."""
+    kim = KIMFactory(desa=desa)
+    key = str(uuid.uuid4())
+    data = {"effective_on": "2025-06-01", "is_active": "false", "note": "Vakum", "client_key": key}
+    url = reverse("villages:kim_status", args=[kim.pk])
+    assert officer_client.post(url, data, **JSON).json()["ok"] is True
+    again = officer_client.post(url, data, **JSON)
+    assert again.json() == {
+        "ok": True,
+        "url": kim.get_absolute_url(),
+        "message": "Perubahan status dicatat.",
+    }
+    assert KIMStatusChange.objects.filter(kim=kim).count() == 2
