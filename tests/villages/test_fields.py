@@ -2,6 +2,7 @@
 sections, the services and the history."""
 
 import datetime
+import re
 
 from villages import services
 from villages.edit_views import KIMFormMixin
@@ -41,3 +42,25 @@ def test_history_lists_changes_without_bookkeeping_or_hidden_fields(user):
     assert sorted(changed_fields(newer, older)) == ["jumlah anggota", "nama ketua"]
     assert changed_fields(newer, older, hidden=PERSONAL_FIELDS) == ["jumlah anggota"]
     assert changed_fields(older, None) == []
+
+
+def test_detail_page_history_shows_labels_never_the_version(staff_client, user):
+    """The change history on the KIM page names what changed as a user knows it (capitalised
+    verbose names), never the internal field names nor the version counter."""
+    kim = KIMFactory(by=user, formed_on=datetime.date(2023, 1, 10))
+    services.record_status_change(
+        kim=kim, by=user, effective_on=datetime.date(2024, 2, 1), level="berkembang"
+    )
+    services.update_kim(kim=KIM.objects.get(pk=kim.pk), by=user, member_count=12)
+    html = staff_client.get(f"/kim/{kim.pk}/").content.decode()
+    history = html[html.index("data-history") :]
+    history = history[: history.index("</table>")]
+    cells = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+        for cell in re.findall(r"<td>(.*?)</td>", history, flags=re.S)
+    ]
+    changes = cells[2::3]
+    assert "Perubahan status: Tingkat" in changes
+    assert "Perubahan data KIM: Jumlah anggota" in changes
+    for internal in ("versi", "version", "level", "member_count", "updated"):
+        assert not re.search(rf"\b{internal}\b", " ".join(changes), flags=re.I), internal
