@@ -134,7 +134,7 @@ class KIMCreateView(JsonAnswerMixin, PermissionRequiredMixin, KIMFormMixin, Form
     keyed_model = KIM
 
     def resend_answer(self, stored) -> tuple:
-        return stored, _("KIM %(name)s terdaftar.") % {"name": stored.name}
+        return stored, _("%(name)s terdaftar.") % {"name": stored.name}
 
     def get_initial(self):
         desa = Desa.objects.filter(code=self.request.GET.get("desa", "")).first()
@@ -152,7 +152,7 @@ class KIMCreateView(JsonAnswerMixin, PermissionRequiredMixin, KIMFormMixin, Form
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        return self.answer(kim, _("KIM %(name)s terdaftar.") % {"name": kim.name})
+        return self.answer(kim, _("%(name)s terdaftar.") % {"name": kim.name})
 
 
 class KIMUpdateView(PermissionRequiredMixin, KIMObjectMixin, KIMFormMixin, FormView):
@@ -178,7 +178,7 @@ class KIMUpdateView(PermissionRequiredMixin, KIMObjectMixin, KIMFormMixin, FormV
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Perubahan KIM %(name)s disimpan.") % {"name": kim.name})
+        messages.success(self.request, _("Perubahan %(name)s disimpan.") % {"name": kim.name})
         return redirect(kim)
 
 

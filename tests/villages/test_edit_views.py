@@ -44,7 +44,8 @@ def test_register_a_kim(officer_client, user, malang):
     assert kim.status_changes.count() == 1
     assert kim.history.first().history_user == user
     page = officer_client.get(response.url).content.decode()
-    assert "KIM Sumberputih Maju terdaftar" in page
+    assert "KIM Sumberputih Maju terdaftar." in page
+    assert "KIM KIM" not in page  # the name already says KIM
 
 
 def test_register_form_prefilled_from_a_desa(officer_client, malang):

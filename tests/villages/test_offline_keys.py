@@ -127,7 +127,7 @@ def test_register_page_answers_json_and_stores_the_key_once(officer_client, desa
     assert response.json() == {
         "ok": True,
         "url": kim.get_absolute_url(),
-        "message": f"KIM {kim.name} terdaftar.",
+        "message": f"{kim.name} terdaftar.",
     }
     again = officer_client.post(url, data, **JSON)
     assert again.json()["url"] == kim.get_absolute_url()
