@@ -1,0 +1,36 @@
+"""``reports/report_views.py`` as managers use it: the report index groups ten years of monthly
+reports by year, latest first, with only the latest year unfolded."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+
+@pytest.fixture
+def manager_client(client, manajer):
+    client.force_login(manajer)
+    return client
+
+
+def test_report_index_groups_months_by_year_latest_first(manager_client, demo):
+    html = manager_client.get(reverse("reports:index")).content.decode()
+    sections = re.findall(r"<details([^>]*)data-year=\"(\d{4})\"", html)
+    years = [int(year) for _, year in sections]
+    this_year = timezone.localdate().year
+    assert years == list(range(this_year, 2016, -1))  # the demo's first KIM: January 2017
+    assert [" open" in attrs for attrs, _ in sections] == [True] + [False] * (len(years) - 1)
+
+    # Every month sits in its own year's section, newest first.
+    for _attrs, year in sections:
+        start = html.index(f'data-year="{year}"')
+        end = html.index("</details>", start)
+        months = re.findall(r"/laporan/bulanan/(\d{4})-(\d{2})/\"", html[start:end])
+        assert months, year
+        assert {y for y, _ in months} == {year}
+        numbers = [int(m) for _, m in months]
+        assert numbers == sorted(numbers, reverse=True)
+    all_months = re.findall(r"/laporan/bulanan/(\d{4}-\d{2})/\"", html)
+    assert "2017-01" in all_months
+    assert "2023-06" in all_months
