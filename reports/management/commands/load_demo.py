@@ -1,9 +1,16 @@
-"""``manage.py load_demo``: the synthetic KIM history that reproduces the published figures."""
+"""``manage.py load_demo``: the synthetic KIM history that reproduces the published figures.
+
+It creates one demo account per role. With ``--passwords-file`` (``make db`` passes
+``var/demo-accounts.txt``) their passwords go into that file, readable only by its owner, and
+``manage.py demo_accounts`` shows where they are; without it they are printed once."""
+
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from reports import demo
+from reports.management.commands.demo_accounts import save_passwords, shown_path
 from villages.models import KIM
 
 
@@ -20,8 +27,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any KIM is registered"
         )
+        parser.add_argument(
+            "--passwords-file",
+            type=Path,
+            default=None,
+            help="write the demo accounts' passwords into this file (mode 600) instead of "
+            "printing them",
+        )
 
-    def handle(self, *args, force=False, if_empty=False, **options):
+    def handle(self, *args, force=False, if_empty=False, passwords_file=None, **options):
         if if_empty and KIM.objects.exists():
             self.stdout.write(_("KIM sudah ada; data demo tidak dimuat."))
             return
@@ -49,10 +63,24 @@ class Command(BaseCommand):
                 % {"count": len(kims)}
             )
         )
-        self._accounts()
+        self._accounts(passwords_file)
 
-    def _accounts(self):
+    def _accounts(self, passwords_file):
+        accounts = demo.create_demo_accounts()
+        if passwords_file:
+            try:
+                save_passwords(passwords_file, accounts)
+            except OSError as exc:
+                raise CommandError(
+                    _("Berkas kata sandi %(path)s tidak dapat ditulis: %(error)s")
+                    % {"path": shown_path(passwords_file), "error": exc.strerror or exc}
+                ) from exc
+            self.stdout.write(
+                _("Akun demo dibuat; kata sandinya disimpan di %(path)s.")
+                % {"path": shown_path(passwords_file)}
+            )
+            return
         self.stdout.write(_("Akun demo (kata sandi hanya ditampilkan sekali, simpan sekarang):"))
-        for username, role, password in demo.create_demo_accounts():
+        for username, role, password in accounts:
             shown = password or _("(sudah ada; kata sandi tidak diubah)")
             self.stdout.write(f"  {role:8} {username:14} {shown}")
