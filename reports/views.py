@@ -42,10 +42,9 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         summary = coverage.summary(self.as_of)
-        last_target = max((t.year for t in summary.targets), default=self.as_of.year)
-        series = coverage.monthly_series(
-            self.as_of, until=datetime.date(max(last_target, self.as_of.year), 12, 31)
-        )
+        # The x-axis ends at the month asked about: a past date shows the history up to it,
+        # with the target it works towards as a labelled line rather than empty months.
+        series = coverage.monthly_series(self.as_of)
         needing_check = coverage.kim_needing_check_first(self.as_of)
         without = summary.kecamatan_without_active
         chart_level, bars = self._bars(summary)
@@ -63,8 +62,14 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
                 "formed": series.formed,
                 "active": series.active,
                 "targets": [
-                    {"month": f"{t.year}-12", "count": t.kim_count} for t in summary.targets
+                    {"month": f"{t.year}-12", "count": t.kim_count, "year": t.year}
+                    for t in summary.targets
                 ],
+                "goal": (
+                    {"year": summary.target.year, "count": summary.target.kim_count}
+                    if summary.target
+                    else None
+                ),
             },
             bar_chart=bars,
             **kwargs,

@@ -68,8 +68,11 @@ def test_dashboard_chart_data(staff_client, demo):
     line = chart_data(html, "line-chart-data")
     i = line["months"].index("2023-06")
     assert (line["formed"][i], line["active"][i]) == (215, 215)
-    assert line["months"][-1] == "2026-12"
-    assert {"month": "2023-12", "count": 240} in line["targets"]
+    # The x-axis ends at the month asked about; the year's target is the labelled goal.
+    assert line["months"][-1] == "2023-06"
+    assert line["formed"][-1] == 215
+    assert {"month": "2023-12", "count": 240, "year": 2023} in line["targets"]
+    assert line["goal"] == {"year": 2023, "count": 240}
     bars = chart_data(html, "bar-chart-data")
     assert len(bars) == 33
     assert [b["coverage"] for b in bars] == sorted((b["coverage"] for b in bars), reverse=True)
