@@ -403,7 +403,7 @@ class _Matcher:
         score = name_score(name, row_name)
         if not others and score >= CLOSE_SCORE:
             note = _(
-                "Nama di berkas \u201c%(name)s\u201d, di daftar wilayah \u201c%(row)s\u201d."
+                "Nama di berkas “%(name)s”, di daftar wilayah “%(row)s”."
             ) % {
                 "name": name,
                 "row": row_name,
@@ -423,7 +423,7 @@ class _Matcher:
             feature,
             code,
             _(
-                "kode %(code)s adalah %(row)s, tetapi nama di berkas \u201c%(name)s\u201d "
+                "kode %(code)s adalah %(row)s, tetapi nama di berkas “%(name)s” "
                 "(%(detail)s); kode dan nama tidak sepakat, jadi tidak diterapkan. Perbaiki kode "
                 "atau nama di berkas."
             )

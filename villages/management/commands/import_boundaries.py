@@ -144,7 +144,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _proposal(proposal):
-        return _("%(code)s %(name)s \u2190 %(feature)s, skor %(score).2f: %(reason)s") % {
+        return _("%(code)s %(name)s ← %(feature)s, skor %(score).2f: %(reason)s") % {
             "code": proposal.code,
             "name": proposal.name,
             "feature": proposal.feature,
