@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kimtracker import pwa
 from kimtracker.forms import LoginForm
 
 # 503 with Retry-After when the database is unavailable, else the plain 500 page.
@@ -17,6 +18,10 @@ handler500 = "kimtracker.views.server_error"
 handler400 = "kimtracker.views.bad_request"
 
 urlpatterns = [
+    # The installable app (kimtracker.pwa): from the root, so the service worker covers it all.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
+    path("favicon.ico", pwa.favicon, name="favicon"),
     path("", include("reports.root_urls")),
     path("", include("reports.urls")),
     path("", include("villages.urls")),

@@ -83,12 +83,13 @@ class JsonAnswerMixin:
         return self.kim, self.success_message
 
     def answer(self, target, message: str):
-        """The page to go to after a stored entry, with its message; in JSON, both."""
+        """The page to go to after a stored entry, with its message; in JSON, both (the message
+        waits for the next page too: the device's queue sends in the background)."""
+        messages.success(self.request, message)
         if self.wants_json():
             return JsonResponse(
                 {"ok": True, "url": target.get_absolute_url(), "message": str(message)}
             )
-        messages.success(self.request, message)
         return redirect(target)
 
 

@@ -16,7 +16,7 @@ from .choices import ActivityKind, KIMLevel
 from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS
 from .models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange
 from .names import normalize_name
-from .services import check_changes_something
+from .services import DUPLICATE_NAME, check_changes_something
 from .validators import normalize_phone
 
 
@@ -197,6 +197,13 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
                 # A hidden field has no place of its own on the page: its error is the form's.
                 self.add_error(None, self.errors.pop(hidden))
         desa = data.get("desa")
+        name = data.get("name")
+        if desa and name and "name" not in self.errors:
+            # The service refuses it too; said here, next to the name, with the other refusals
+            # (an entry kept offline meets a name registered meanwhile).
+            taken = KIM.objects.counted().filter(desa=desa, name__iexact=name)
+            if taken.exclude(pk=self.instance.pk).exists():
+                self.add_error("name", DUPLICATE_NAME)
         if desa and (self.instance.pk is None or desa != self.instance.desa):
             others = KIM.objects.counted().filter(desa=desa, is_active=True)
             names = list(others.exclude(pk=self.instance.pk).values_list("name", flat=True))

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from . import edit_views, import_views, views
+from . import edit_views, import_views, offline_views, views
 
 app_name = "villages"
 
 urlpatterns = [
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("antrean/", offline_views.OfflineQueueView.as_view(), name="offline_queue"),
+    path(
+        "antrean/simpan-luring/",
+        offline_views.OfflinePrecacheView.as_view(),
+        name="offline_precache",
+    ),
     path("kecamatan/", views.KecamatanListView.as_view(), name="kecamatan_list"),
     path(
         "kecamatan/pilihan/",

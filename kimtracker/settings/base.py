@@ -207,6 +207,9 @@ CONTENT_SECURITY_POLICY = {
             *env.list("KIM_CSP_IMG_SRC", default=["https://tile.openstreetmap.org"]),
         ],
         "connect-src": ["'self'"],
+        # The service worker (/sw.js) and the web manifest of the installable app.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

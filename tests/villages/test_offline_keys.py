@@ -201,3 +201,51 @@ def test_status_page_resend_is_answered_with_the_stored_change(officer_client, d
         "message": "Perubahan status dicatat.",
     }
     assert KIMStatusChange.objects.filter(kim=kim).count() == 2
+
+
+# The installable app and what the device keeps.
+
+
+def test_service_worker_manifest_and_favicon_need_no_log_in(client):
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("application/javascript")
+    assert worker["Service-Worker-Allowed"] == "/"
+    assert f'"{reverse("villages:offline_queue")}"' in worker.content.decode()
+    assert "worker-src 'self'" in worker["Content-Security-Policy"]
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest["Content-Type"] == "application/manifest+json"
+    icons = manifest.json()["icons"]
+    assert {icon["sizes"] for icon in icons} == {"192x192", "512x512"}
+    for icon in icons:
+        assert client.get(icon["src"]).status_code == 200
+    favicon = client.get("/favicon.ico", follow=True)
+    assert favicon.status_code == 200
+    assert b"".join(favicon.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_the_device_keeps_the_desa_of_the_officers_kecamatan(officer_client, user, desa):
+    kim = KIMFactory(desa=desa)
+    elsewhere = DesaFactory(name="JAUH")
+    KIMFactory(desa=elsewhere)
+    KecamatanAssignment.objects.create(user=user, kecamatan=desa.kecamatan)
+    urls = officer_client.get(reverse("villages:offline_precache")).json()["urls"]
+    options = reverse("villages:desa_options")
+    assert [url for url in urls if url.startswith(options)] == [
+        f"{options}?kecamatan={desa.kecamatan.code}"
+    ]
+    assert reverse("villages:kim_create") in urls
+    assert reverse("villages:kim_activity", args=[kim.pk]) in urls
+    assert reverse("villages:kim_status", args=[kim.pk]) in urls
+    assert not any(url.startswith(f"/kim/{elsewhere.kims.get().pk}/") for url in urls)
+    for url in urls:
+        assert officer_client.get(url).status_code == 200, url
+
+
+def test_the_queue_page_and_the_badge(officer_client):
+    page = officer_client.get(reverse("villages:offline_queue"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "data-offline-queue" in html
+    assert 'data-waiting="menunggu dikirim"' in html
+    assert 'rel="manifest"' in html
