@@ -145,3 +145,41 @@ def test_a_refused_entry_comes_back_to_the_officer(page, live_server, malang):
     assert str(fixed.client_key) == entry["key"]
     assert kept_entries(page) == []
     assert KIM.objects.filter(desa__code=CODO).count() == 2
+
+
+def test_activity_and_status_change_recorded_offline(page, live_server, malang):
+    """The forms of the officer's KIM are kept on the device at log-in: both work offline and
+    are each stored once when the connection returns."""
+    kim = services.register_kim(
+        by=None,
+        desa=Desa.objects.get(code=CODO),
+        name="KIM Codo Lestari",
+        formed_on=timezone.localdate().replace(year=2020),
+    )
+    log_in_assigned_officer(page, live_server, "petugas-kegiatan")
+    page.context.set_offline(True)
+
+    page.goto(f"{live_server.url}/kim/{kim.pk}/kegiatan/")
+    page.fill("#id_occurred_on", timezone.localdate().isoformat())
+    page.select_option("#id_kind", "diskusi")
+    page.fill("#id_description", "Diskusi warga tentang posyandu")
+    page.click("button:has-text('Catat')")
+    page.wait_for_selector("[data-offline-notice]")
+
+    page.goto(f"{live_server.url}/kim/{kim.pk}/status/")
+    page.fill("#id_effective_on", timezone.localdate().isoformat())
+    page.select_option("#id_level", "berkembang")
+    page.fill("#id_note", "Naik tingkat setelah kunjungan")
+    page.click("button:has-text('Catat')")
+    page.wait_for_selector("[data-offline-notice]")
+    assert "2 menunggu dikirim" in page.locator("[data-offline-badge]").inner_text()
+    assert not kim.activities.exists()
+
+    page.context.set_offline(False)
+    page.wait_for_selector("[data-offline-badge][hidden]", state="attached")
+    activity = kim.activities.get()
+    assert activity.description == "Diskusi warga tentang posyandu"
+    assert activity.client_key is not None
+    kim.refresh_from_db()
+    assert kim.level == "berkembang"
+    assert kim.status_changes.filter(client_key__isnull=False).count() == 1
