@@ -9,12 +9,14 @@ XLSX, the open data CSV, the follow-up XLSX and the import templates (``csv_byte
 """
 
 import csv
+import datetime
 import io
 import re
 from collections.abc import Iterable, Sequence
 
 import tablib
 from django.http import HttpResponse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tables2.export import ExportMixin as TablesExportMixin
 from django_tables2.export import TableExport as TablesExport
@@ -95,6 +97,42 @@ class TableExport(TablesExport):
         for row in rows:
             dataset.append([spreadsheet_cell(value) for value in row])
         return dataset
+
+
+# Values a yes/no filter takes: alone in a file name they would not say which filter it was.
+_YES_NO_VALUES = ("ya", "tidak")
+_FILENAME_WORDS_MAX = 80
+
+
+def filter_words(filterset) -> list[str]:
+    """What a list's filter selected, as file-name words: a chosen kecamatan by its name
+    (``kasembon``), a choice or search text by its value, a yes/no filter with its name
+    (``aktif-ya``). Nothing when the filter is unbound or invalid (the page then shows all)."""
+    if filterset is None or not filterset.is_bound or not filterset.form.is_valid():
+        return []
+    words = []
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "") or (isinstance(value, list | tuple | set) and not value):
+            continue
+        if hasattr(value, "_meta"):  # a model instance (a kecamatan): its name, not its pk
+            text = getattr(value, "name", str(value))
+        elif isinstance(value, datetime.date):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        word = slugify(text)
+        if word in _YES_NO_VALUES:
+            word = f"{slugify(name)}-{word}"
+        if word:
+            words.append(word)
+    return words
+
+
+def export_filename(name: str, filterset, *suffix: str, extension: str) -> str:
+    """A download's file name that says what was filtered: ``desa-tanpa-kim-kasembon-
+    2026-12-01.csv`` for the list of desa without a KIM in Kasembon on that date."""
+    described = "-".join([name, *filter_words(filterset)])[:_FILENAME_WORDS_MAX].strip("-")
+    return f"{'-'.join([described, *suffix])}.{extension}"
 
 
 class ExportMixin(TablesExportMixin):

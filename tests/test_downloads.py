@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -172,3 +173,39 @@ def test_files_serve_only_what_the_page_offers(client, manajer, formula_kims):
     ]
     for url, params in served:
         assert client.get(url, params).status_code == 200, (url, params)
+
+
+# --- File names say what was filtered (issue 15, walk-through) --------------------------------
+
+
+def _filename(response) -> str:
+    return response["Content-Disposition"].split('filename="')[1].rstrip('"')
+
+
+def test_csv_names_say_what_was_filtered(staff_client, malang):
+    day = "2026-11-30"
+    kasembon = staff_client.get(
+        "/desa/tanpa-kim/", {"tanggal": day, "kecamatan": "35.07.28", "_export": "csv"}
+    )
+    assert _filename(kasembon) == f"desa-tanpa-kim-kasembon-{day}.csv"
+    assert _filename(staff_client.get("/desa/", {"tanggal": day, "_export": "csv"})) == (
+        f"desa-{day}.csv"
+    )
+    several = staff_client.get(
+        "/desa/",
+        {"tanggal": day, "kind": "kelurahan", "tercakup": "tidak", "q": "Sari", "_export": "csv"},
+    )
+    assert _filename(several) == f"desa-sari-kelurahan-tercakup-tidak-{day}.csv"
+    kim = staff_client.get("/kim/", {"tanggal": day, "aktif": "ya", "_export": "csv"})
+    assert _filename(kim) == f"kim-aktif-ya-{day}.csv"
+
+
+def test_kecamatan_page_offers_the_csv_of_its_desa(staff_client, malang):
+    page = staff_client.get("/kecamatan/35.07.28/", {"tanggal": "2026-11-30"}).content.decode()
+    link = re.search(r'href="([^"]+)" data-export="csv"', page).group(1).replace("&amp;", "&")
+    response = staff_client.get(link)
+    assert response.status_code == 200
+    assert _filename(response) == "desa-kasembon-2026-11-30.csv"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == Desa.objects.filter(kecamatan__code="35.07.28").count()
+    assert {row["Kecamatan"] for row in rows} == {"Kasembon"}

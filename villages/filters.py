@@ -12,7 +12,7 @@ from kimtracker.asof import parse_as_of
 from kimtracker.forms import DateInput
 
 from .choices import DesaKind, KIMLevel
-from .models import KIM, Desa, Kecamatan
+from .models import KIM, Desa, Kabupaten, Kecamatan
 
 YES_NO = [("ya", _("Ya")), ("tidak", _("Tidak"))]
 
@@ -116,6 +116,14 @@ class KecamatanFilterSet(SearchFilterSet):
         model = Kecamatan
         fields = ["q", "wilayah", "aktif"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In one kabupaten (the usual deployment) the code of a province or kabupaten selects
+        # nothing new: the filter is offered only where there are several (a link that asks
+        # for it, ``?wilayah=``, is still obeyed).
+        if not self.data.get("wilayah") and Kabupaten.objects.order_by()[:2].count() < 2:
+            del self.filters["wilayah"]
+
     def filter_wilayah(self, queryset, name, value):
         """Kecamatan of a province (``35``) or kabupaten (``35.07``), by official code."""
         return queryset.filter(code__startswith=f"{value.strip().rstrip('.')}.")
@@ -136,6 +144,15 @@ class DesaFilterSet(SearchFilterSet):
     class Meta:
         model = Desa
         fields = ["q", "kecamatan", "kind", "tercakup"]
+
+
+class DesaUncoveredFilterSet(DesaFilterSet):
+    """The desa list's filters on the list of desa without an active KIM, less "Punya KIM
+    aktif": every row there already answers it "Tidak"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.filters["tercakup"]
 
 
 class KIMFilterSet(SearchFilterSet):

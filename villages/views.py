@@ -15,13 +15,19 @@ from django_tables2 import SingleTableMixin
 
 from kimtracker import roles
 from kimtracker.asof import AsOfMixin
-from kimtracker.downloads import ExportMixin
+from kimtracker.downloads import ExportMixin, export_filename
 from kimtracker.figures import coverage_percent
 from kimtracker.roles import ViewPermissionMixin
 
 from . import permissions
 from .fields import PERSONAL_FIELDS, changed_fields
-from .filters import AuditFilterSet, DesaFilterSet, KecamatanFilterSet, KIMFilterSet
+from .filters import (
+    AuditFilterSet,
+    DesaFilterSet,
+    DesaUncoveredFilterSet,
+    KecamatanFilterSet,
+    KIMFilterSet,
+)
 from .models import KIM, Desa, Kecamatan, KIMStatusChange
 from .querysets import BOUNDARIES_VIA_DESA, BOUNDARY_FIELDS
 from .tables import AuditTable, DesaTable, KecamatanTable, KIMTable
@@ -38,7 +44,10 @@ class AsOfTableMixin(ViewPermissionMixin, AsOfMixin, ExportMixin, SingleTableMix
         return {"as_of": self.as_of}
 
     def get_export_filename(self, export_format):
-        return f"{self.export_name}-{self.as_of.isoformat()}.{export_format}"
+        filterset = getattr(self, "filterset", None)
+        return export_filename(
+            self.export_name, filterset, self.as_of.isoformat(), extension=export_format
+        )
 
 
 class KecamatanListView(AsOfTableMixin, FilterView):
@@ -73,9 +82,14 @@ class DesaUncoveredListView(DesaListView):
 
     export_name = "desa-tanpa-kim"
     title = _("Desa/kelurahan tanpa KIM aktif")
+    filterset_class = DesaUncoveredFilterSet
 
     def get_queryset(self):
         return super().get_queryset().filter(is_covered=False)
+
+    def get_table_kwargs(self):
+        # "Punya KIM aktif" would read "Tidak" on every row of this list.
+        return {**super().get_table_kwargs(), "exclude": ("is_covered",)}
 
 
 class KIMListView(AsOfTableMixin, FilterView):
