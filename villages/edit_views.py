@@ -19,7 +19,14 @@ from kimtracker.forms import add_service_errors
 
 from . import permissions, services
 from .fields import CONTACT_FIELDS, OFFICER_FIELDS, SK_FIELDS
-from .forms import ActivityForm, KIMForm, StatusChangeForm, VoidForm
+from .forms import (
+    ActivityForm,
+    KIMForm,
+    StatusChangeForm,
+    VoidForm,
+    desa_choice_label,
+    desa_choices,
+)
 from .models import KIM, Desa, Kecamatan, KIMActivity, KIMStatusChange
 
 
@@ -282,9 +289,12 @@ class DesaOptionsView(PermissionRequiredMixin, View):
     permission_required = roles.PERM_VIEW
 
     def get(self, request):
-        desa = Desa.objects.filter(kecamatan__code=request.GET.get("kecamatan", "")).order_by(
-            "name"
-        )
+        desa = desa_choices(request.GET.get("kecamatan", "")).only("code", "name")
         return JsonResponse(
-            {"options": [{"code": d.code, "name": d.name} for d in desa.only("code", "name")]}
+            {
+                "options": [
+                    {"code": d.code, "name": desa_choice_label(d), "has_active_kim": d.is_covered}
+                    for d in desa
+                ]
+            }
         )

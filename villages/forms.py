@@ -50,6 +50,28 @@ class KabupatenChoiceField(forms.ModelChoiceField):
         return obj.name_with_provinsi
 
 
+def desa_choices(kecamatan_code: str):
+    """The desa of a kecamatan for the KIM form's select (page and JSON alike), each knowing
+    whether it has a KIM active today (``is_covered``), so the officer sees it before choosing."""
+    return (
+        Desa.objects.filter(kecamatan__code=kecamatan_code)
+        .with_coverage(timezone.localdate())
+        .order_by("name")
+    )
+
+
+def desa_choice_label(desa) -> str:
+    """A desa's option text: its name, and whether it already has an active KIM."""
+    if getattr(desa, "is_covered", False):
+        return _("%(name)s (sudah ada KIM aktif)") % {"name": desa.name}
+    return desa.name
+
+
+class DesaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return desa_choice_label(obj)
+
+
 class NormalisedNameForm(forms.ModelForm):
     """A KIM's name as the services will store it (``villages.names``), so that the form's own
     checks (the unique name in the desa, the second KIM's confirmation) and the page see that
@@ -82,7 +104,7 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
         to_field_name="code",
         empty_label=_("Pilih kecamatan"),
     )
-    desa = forms.ModelChoiceField(
+    desa = DesaChoiceField(
         label=_("Desa/kelurahan"),
         queryset=Desa.objects.none(),
         to_field_name="code",
@@ -142,9 +164,7 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
             self.fields["version"].required = True
             del self.fields["client_key"]
         if kecamatan_code:
-            self.fields["desa"].queryset = Desa.objects.filter(
-                kecamatan__code=kecamatan_code
-            ).select_related("kecamatan")
+            self.fields["desa"].queryset = desa_choices(kecamatan_code).select_related("kecamatan")
         self.fields["desa"].widget.attrs["data-options-url"] = reverse("villages:desa_options")
         if Kecamatan.objects.too_many_to_list():
             self._choose_kabupaten_first(kecamatan_code)

@@ -29,7 +29,13 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         if (parent.value !== asked) { return; }  // a later choice is loading
-        data.options.forEach(function (option) { select.add(new Option(option.name, option.code)); });
+        // A desa that already has an active KIM says so in its text (from the server, in the
+        // page's language) and carries data-active-kim.
+        data.options.forEach(function (option) {
+          var item = new Option(option.name, option.code);
+          if (option.has_active_kim) { item.setAttribute("data-active-kim", ""); }
+          select.add(item);
+        });
         select.disabled = false;
         select.setAttribute("data-loaded", asked);
       });

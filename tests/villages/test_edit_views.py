@@ -242,6 +242,38 @@ def test_desa_options_endpoint(officer_client, malang, django_assert_max_num_que
     }
 
 
+def test_desa_choices_say_which_desa_already_has_an_active_kim(officer_client, user, malang):
+    """Both the JSON options and the re-rendered form mark a desa with an active KIM, and only
+    while that KIM is active."""
+    covered = Desa.objects.get(code="35.07.28.2001")
+    kim = services.register_kim(
+        by=user, desa=covered, name="KIM Pertama", formed_on=datetime.date(2024, 1, 5)
+    )
+    options = {
+        o["code"]: o
+        for o in officer_client.get(
+            reverse("villages:desa_options"), {"kecamatan": "35.07.28"}
+        ).json()["options"]
+    }
+    assert options[covered.code]["name"] == f"{covered.name} (sudah ada KIM aktif)"
+    assert options[covered.code]["has_active_kim"] is True
+    others = [o for code, o in options.items() if code != covered.code]
+    assert others
+    assert not any("sudah ada KIM" in o["name"] or o["has_active_kim"] for o in others)
+
+    # Without JavaScript: the form re-rendered for the kecamatan labels the options the same.
+    page = officer_client.post(
+        reverse("villages:kim_create"), form_data(kecamatan="35.07.28", desa="", name="")
+    ).content.decode()
+    assert f"{covered.name} (sudah ada KIM aktif)</option>" in page
+
+    services.record_status_change(
+        kim=kim, by=user, effective_on=datetime.date(2025, 1, 1), is_active=False
+    )
+    again = officer_client.get(reverse("villages:desa_options"), {"kecamatan": "35.07.28"})
+    assert "sudah ada KIM" not in again.content.decode()
+
+
 @pytest.fixture
 def two_kabupaten(malang, settings):
     """Kabupaten Malang and Kota Batu (35.79), more kecamatan than a select offers: the form
