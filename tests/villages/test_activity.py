@@ -140,6 +140,14 @@ def test_activity_form_and_kim_page(officer_client, user, malang):
     html = officer_client.get(kim.get_absolute_url()).content.decode()
     assert "Liputan posyandu" in html
     assert "data-activities" in html
+    assert "Kegiatan terakhir: 5 Mei 2024." in html
+
+
+def test_kim_page_says_once_that_there_is_no_activity(staff_client, user, malang):
+    kim = KIMFactory(by=user, formed_on=D(2024, 1, 2))
+    html = staff_client.get(kim.get_absolute_url()).content.decode()
+    assert html.count("Belum ada kegiatan tercatat.") == 1
+    assert "Kegiatan terakhir" not in html
 
 
 def test_dashboard_and_list_show_kim_needing_check(staff_client, demo):
