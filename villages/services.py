@@ -228,11 +228,12 @@ def register_kims(entries: list[dict], *, by, reason: str = "") -> list[KIM]:
                 default_user=by,
                 default_change_reason=reason or _("Pendaftaran KIM"),
             )
-    except IntegrityError as exc:
-        if not _is_key_clash(exc):
+    except (IntegrityError, ValidationError):
+        # The same offline entry arrived twice at once and the other send won (the database
+        # refuses this one on the key, or first on the name): its KIM is stored now, so this
+        # send returns it.
+        if not _stored_by_key(KIM, (entry.get("client_key") for entry in entries)):
             raise
-        # The same offline entry arrived twice at once and the other send won: its KIM is
-        # stored now, so this send returns it.
         return register_kims(entries, by=by, reason=reason)
     KIMStatusChange.objects.bulk_create(
         [

@@ -3,15 +3,19 @@ the same entry sent again returns the stored row and writes nothing. The pages a
 device's queue in JSON."""
 
 import datetime
+import threading
 import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 
 from villages import services
 from villages.models import KIM, Kecamatan, KecamatanAssignment, KIMActivity, KIMStatusChange
 
+from ..conftest import user_with_role
 from ..factories import DesaFactory, KIMFactory
 
 D = datetime.date
@@ -249,3 +253,51 @@ def test_the_queue_page_and_the_badge(officer_client):
     assert "data-offline-queue" in html
     assert 'data-waiting="menunggu dikirim"' in html
     assert 'rel="manifest"' in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (CI runs it)"
+)
+def test_one_entry_sent_twice_at_the_same_moment_makes_one_kim(transactional_db, monkeypatch):
+    """Both sends pass every check before either writes: the database keeps one KIM, and the
+    later send answers with it, as a resend does."""
+    desa = DesaFactory(name="KEMBAR")
+    officers = [user_with_role(f"petugas{i}", "Petugas") for i in range(2)]
+    both_checked = threading.Barrier(2, timeout=20)
+    original = services.check_registrations
+
+    def check_then_wait(entries, *, by):
+        result = original(entries, by=by)
+        if entries and entries[0].get("client_key") and not _retrying.get(by.pk):
+            _retrying[by.pk] = True
+            both_checked.wait()
+        return result
+
+    _retrying = {}
+    monkeypatch.setattr(services, "check_registrations", check_then_wait)
+    data = {
+        "kecamatan": desa.kecamatan.code,
+        "desa": desa.code,
+        "name": "KIM Kembar",
+        "formed_on": "2024-05-05",
+        "client_key": str(uuid.uuid4()),
+    }
+    answers = [None, None]
+
+    def send(i):
+        try:
+            client = Client()
+            client.force_login(officers[i])
+            answers[i] = client.post(reverse("villages:kim_create"), data, **JSON)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    kim = KIM.objects.get(name="KIM Kembar")
+    assert str(kim.client_key) == data["client_key"]
+    assert [answer.json()["url"] for answer in answers] == [kim.get_absolute_url()] * 2
