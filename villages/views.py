@@ -180,6 +180,9 @@ class DesaDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
         return (
             Desa.objects.with_coverage(self.as_of)
             .for_table()
+            # The breadcrumbs name the kabupaten: joined, without its outline.
+            .select_related("kecamatan__kabupaten")
+            .defer("kecamatan__kabupaten__boundary")
             .prefetch_related(
                 _kims_on(self.as_of),
                 Prefetch(
@@ -200,7 +203,14 @@ class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
     template_name = "villages/kim_detail.html"
 
     def get_queryset(self):
-        return KIM.objects.for_table().with_status_on(self.as_of).with_last_activity(self.as_of)
+        return (
+            KIM.objects.for_table()
+            # The breadcrumbs name the kabupaten: joined, without its outline.
+            .select_related("desa__kecamatan__kabupaten")
+            .defer("desa__kecamatan__kabupaten__boundary")
+            .with_status_on(self.as_of)
+            .with_last_activity(self.as_of)
+        )
 
     def get_context_data(self, **kwargs):
         show_personal_data = self.request.user.has_perm(roles.PERM_PERSONAL)
