@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -90,3 +91,25 @@ def test_follow_up_at_scale_asks_for_a_kabupaten_first(
     kecamatan = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert "JUNREJO" in kecamatan
     assert len(kecamatan) > 1
+
+
+def test_follow_up_page_offers_a_print_button_and_a_print_per_kecamatan(staff_client, demo):
+    url = reverse("reports:followup")
+    html = staff_client.get(url, {"tanggal": "2023-06-25"}).content.decode()
+    assert "Ctrl+P" not in html
+    assert re.search(r'<button type="button"[^>]*data-print>Cetak semua', html)
+    assert "js/print.js" in html
+    assert re.search(r'href="[^"]*css/followup-print\.css" media="print"', html)
+    assert "data-autoprint" not in html  # the whole list is printed only when asked
+    sections = re.findall(r'data-kecamatan="([\d.]+)"', html)
+    links = re.findall(r'href="([^"]+)" data-print-kecamatan', html)
+    assert len(links) == len(sections) > 1
+    wajak = next(link for link in links if "kecamatan=35.07.08" in link).replace("&amp;", "&")
+    assert "cetak=1" in wajak
+
+    # The kecamatan's own print: its section alone, printed as the page opens.
+    one = staff_client.get(url + wajak).content.decode()
+    assert re.findall(r'data-kecamatan="([\d.]+)"', one) == ["35.07.08"]
+    assert "data-autoprint" in one
+    assert "data-print-kecamatan" not in one
+    assert re.search(r"data-print>Cetak</button>", one)
