@@ -3,6 +3,7 @@ site's root. The service worker must come from the root (``/sw.js``) to control 
 its code lives in ``static/js/sw.js`` like every other script. None of them needs a log-in:
 the browser fetches them on its own, before and after a session."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse, JsonResponse
@@ -34,7 +35,11 @@ def service_worker(request):
     it for a new version on each visit (no-cache). The page it shows for a page never kept
     offline (the queue of entries waiting) reaches it as a constant."""
     offline_page = reverse("villages:offline_queue")
-    code = _static_text(SERVICE_WORKER).replace("__OFFLINE_PAGE__", offline_page)
+    code = (
+        _static_text(SERVICE_WORKER)
+        .replace("__OFFLINE_PAGE__", offline_page)
+        .replace("__STATIC_URL__", settings.STATIC_URL)
+    )
     response = HttpResponse(code, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     return response

@@ -1,9 +1,9 @@
 /* Service worker of KIM Tracker, served from the site root (/sw.js, kimtracker.pwa) so that it
    controls every page. Network first: a page or file is taken from the server whenever the
-   server answers, and a copy is kept; without a connection the kept copy is served. What the
-   device keeps on purpose (the entry forms of the officer's KIM, the desa of the officer's
-   kecamatan, the app's files) is fetched by offline.js from villages:offline_precache into the
-   same cache. Entries are never sent from here: offline.js keeps them in IndexedDB and sends
+   server answers in time; without a connection (or after SLOW_MS) the copy kept on the device
+   is served. The device keeps the app's files and what offline.js fetches from
+   villages:offline_precache (the entry forms of the officer's KIM, the desa of the officer's
+   kecamatan, the queue page), refreshed on each visit; no other page stays on the device. Entries are never sent from here: offline.js keeps them in IndexedDB and sends
    them when the connection returns. Cross-origin requests (map tiles, the CDN) pass by. */
 "use strict";
 
@@ -12,6 +12,7 @@ var CACHE = "kim-tracker-v1";
 var NEVER = [/^\/admin\//, /^\/akun\//, /^\/i18n\//];
 // The page shown for a page never kept (filled in by kimtracker.pwa).
 var OFFLINE_PAGE = "__OFFLINE_PAGE__";
+var STATIC_URL = "__STATIC_URL__";
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 
@@ -23,6 +24,45 @@ self.addEventListener("activate", function (event) {
     }).then(function () { return self.clients.claim(); })
   );
 });
+
+// A kept page is served from the device when the server takes longer than this to answer.
+var SLOW_MS = 6000;
+
+// ignoreVary: a page varies by cookie and language, and the copies are this user's own
+// (offline.js empties the cache at sign-out).
+function kept(request) {
+  return caches.match(request, { ignoreVary: true });
+}
+
+/* The server's answer. The copy on the device is refreshed for the app's files and for what
+   offline.js chose to keep (villages:offline_precache); other pages, with people's names and
+   numbers, are not kept on the device. */
+function fromNetwork(request, url) {
+  var response = fetch(request);
+  var stored = response.then(function (answer) {
+    if (!worthKeeping(answer)) { return; }
+    var copy = answer.clone();
+    var isFile = url.pathname.indexOf(STATIC_URL) === 0;
+    return caches.open(CACHE).then(function (cache) {
+      return cache.match(request, { ignoreVary: true }).then(function (old) {
+        if (!old && !isFile) { return; }
+        return cache.delete(request, { ignoreVary: true }).then(function () {
+          return cache.put(request, copy);
+        });
+      });
+    });
+  }).catch(function () { /* offline: nothing to keep */ });
+  return { response: response, stored: stored };
+}
+
+// Offline, a page never kept shows the list of entries waiting, which says what works offline.
+function fallback(request, error) {
+  if (request.mode !== "navigate") { throw error; }
+  return caches.match(OFFLINE_PAGE, { ignoreVary: true }).then(function (page) {
+    if (page) { return page; }
+    throw error;
+  });
+}
 
 function keepable(url) {
   if (url.origin !== self.location.origin) { return false; }
@@ -99,27 +139,22 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (!keepable(url)) { return; }
-  event.respondWith(
-    fetch(request).then(function (response) {
-      if (worthKeeping(response)) {
-        var copy = response.clone();
-        event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.put(request, copy); }));
-      }
-      return response;
-    }).catch(function (error) {
-      // ignoreVary: a page varies by cookie and language, and the copies are this user's own
-      // (offline.js empties the cache at sign-out).
-      return caches.match(request, { ignoreVary: true }).then(function (kept) {
-        if (kept) { return kept; }
-        if (request.mode === "navigate") {
-          // A page never kept: the list of entries waiting, which explains what works offline.
-          return caches.match(OFFLINE_PAGE, { ignoreVary: true }).then(function (page) {
-            if (page) { return page; }
-            throw error;
-          });
-        }
-        throw error;
+  var network = fromNetwork(request, url);
+  event.waitUntil(network.stored);
+  event.respondWith(kept(request).then(function (copy) {
+    if (!copy) {
+      return network.response.catch(function (error) { return fallback(request, error); });
+    }
+    // A kept copy is served when the server fails, or is slower than SLOW_MS (weak signal).
+    return new Promise(function (resolve) {
+      var timer = setTimeout(function () { resolve(copy); }, SLOW_MS);
+      network.response.then(function (response) {
+        clearTimeout(timer);
+        resolve(response);
+      }, function () {
+        clearTimeout(timer);
+        resolve(copy);
       });
-    })
-  );
+    });
+  }));
 });

@@ -157,6 +157,7 @@ def test_activity_and_status_change_recorded_offline(page, live_server, malang):
         formed_on=timezone.localdate().replace(year=2020),
     )
     log_in_assigned_officer(page, live_server, "petugas-kegiatan")
+    page.goto(f"{live_server.url}/kim/{kim.pk}/")  # seen online, not kept
     page.context.set_offline(True)
 
     page.goto(f"{live_server.url}/kim/{kim.pk}/kegiatan/")
@@ -174,6 +175,12 @@ def test_activity_and_status_change_recorded_offline(page, live_server, malang):
     page.wait_for_selector("[data-offline-notice]")
     assert "2 menunggu dikirim" in page.locator("[data-offline-badge]").inner_text()
     assert not kim.activities.exists()
+
+    # A page not kept for offline use (the KIM's page, with its officers' names and numbers)
+    # is not on the device: offline it shows the queue instead.
+    page.goto(f"{live_server.url}/kim/{kim.pk}/")
+    assert page.locator("main h1").inner_text() == "Entri menunggu dikirim"
+    assert page.locator("[data-offline-entry]").count() == 2
 
     page.context.set_offline(False)
     page.wait_for_selector("[data-offline-badge][hidden]", state="attached")
