@@ -1,7 +1,7 @@
 /* Entry without a connection, on every page of a signed-in user (templates/base.html).
 
    - Registers the service worker (/sw.js: pages and files from the network, kept copies when
-     offline) and, at most once an hour, keeps the pages the officer needs offline
+     offline) and, at most every three hours, keeps the pages the officer needs offline
      (villages:offline_precache: the entry forms, the desa of the officer's kecamatan).
    - The entry forms (form[data-offline-form]: register a KIM, record an activity, record a
      status change) are sent with fetch, asking for JSON. Without a connection, or when the
@@ -23,7 +23,7 @@
   var DB_NAME = "kim-tracker-offline";
   var STORE = "entries";
   var CACHE = "kim-tracker-v1";  // the service worker's (static/js/sw.js)
-  var PRECACHE_EVERY = 60 * 60 * 1000;
+  var PRECACHE_EVERY = 3 * 60 * 60 * 1000;
   var RETRY_EVERY = 30 * 1000;
   var REOPEN = "#antrean=";
 
