@@ -190,3 +190,24 @@ def test_activity_and_status_change_recorded_offline(page, live_server, malang):
     kim.refresh_from_db()
     assert kim.level == "berkembang"
     assert kim.status_changes.filter(client_key__isnull=False).count() == 1
+
+
+def test_a_post_lost_on_the_way_is_kept_by_the_service_worker(page, live_server, malang):
+    """The device thinks it is online, but the registration does not reach the server (a weak
+    signal): the service worker keeps it and shows the queue; it is sent later, once."""
+    log_in_assigned_officer(page, live_server, "petugas-sinyal-lemah")
+    fill_registration(page, "KIM Codo Sinyal")
+    page.context.route(
+        re.compile(r".*/kim/baru/$"),
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    page.click("button:has-text('Simpan')")
+    page.wait_for_selector("[data-offline-entry]")
+    assert page.locator("main h1").inner_text() == "Entri menunggu dikirim"
+    assert not KIM.objects.filter(name="KIM Codo Sinyal").exists()
+
+    page.context.unroute(re.compile(r".*/kim/baru/$"))
+    page.click("[data-offline-send]")
+    page.wait_for_selector("[data-offline-queue-empty]:not([hidden])")
+    kim = KIM.objects.get(name="KIM Codo Sinyal")
+    assert kim.client_key is not None
