@@ -144,7 +144,8 @@ def test_activity_form_and_kim_page(officer_client, user, malang):
 
 
 def test_kim_page_says_once_that_there_is_no_activity(staff_client, user, malang):
-    kim = KIMFactory(by=user, formed_on=D(2024, 1, 2))
+    desa = Desa.objects.get(code="35.07.08.2002")
+    kim = KIMFactory(by=user, desa=desa, formed_on=D(2024, 1, 2))
     html = staff_client.get(kim.get_absolute_url()).content.decode()
     assert html.count("Belum ada kegiatan tercatat.") == 1
     assert "Kegiatan terakhir" not in html
