@@ -8,6 +8,9 @@ Malang, built to reproduce the figures Diskominfo published (see DESIGN.md secti
   changes after 2023-06-25;
 - at most one KIM per desa; targets 2023: 240 and 2026: 390.
 
+After the published months the KIM still active carry on with their activity up to the day the
+demo is loaded (most keep meeting, some go quiet): the dashboard of today then tells something.
+
 Every KIM is flagged ``is_demo`` and every timeline entry says it is demo data. All writes go
 through the services, so the demo exercises the same rules as real data.
 """
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from kimtracker.roles import sync_roles
 from villages.choices import ActivityKind, KIMLevel
@@ -121,6 +125,7 @@ def build(*, by=None, seed: int = SEED) -> list[KIM]:
     second_mandiri = _promote(kims, rng, by)
     _deactivate(kims, rng, by, keep={kims[0].pk, second_mandiri.pk})
     _activities(kims, rng, by)
+    _activities_after_published(kims, by, seed=seed, today=timezone.localdate())
     for year, count in TARGETS.items():
         set_target(year=year, kim_count=count, by=by, note=DEMO_NOTE)
     return kims
@@ -251,6 +256,47 @@ def _activities(kims: list[KIM], rng: random.Random, by) -> None:
                         "description": f"{ACTIVITY_DESCRIPTIONS[kind]} ({DEMO_NOTE})",
                     }
                 )
+        if items:
+            record_activities(kim=kim, activities=items, by=by)
+
+
+# The activity that carries on after the published months starts in the month after the last
+# published snapshot, so that month's report stays as it was.
+CARRY_ON_FROM = datetime.date(2025, 10, 1)
+# Share of the KIM still active that go quiet some time in the year after (no activity since):
+# what the dashboard's "perlu verifikasi" is for.
+QUIET_SHARE = 0.2
+
+
+def _activities_after_published(kims: list[KIM], by, *, seed: int, today: datetime.date) -> None:
+    """Activity of the KIM still active, from ``CARRY_ON_FROM`` up to ``today``: a meeting every
+    one to three months; one KIM in five stops some time in the first year. Each KIM draws from
+    a generator of its own (seeded by its desa code), apart from the one that made the history
+    up to the published snapshots, which stays as it was: the same seed gives the same activity
+    up to any day, whichever day the demo is loaded."""
+    if today < CARRY_ON_FROM:
+        return
+    active = KIM.objects.filter(pk__in=[k.pk for k in kims], is_active=True).select_related("desa")
+    for kim in sorted(active, key=lambda k: k.desa.code):
+        rng = random.Random(f"{seed}:{kim.desa.code}")  # noqa: S311 (repeatable demo)
+        quiet_from = (
+            _random_date(rng, CARRY_ON_FROM, CARRY_ON_FROM + datetime.timedelta(days=365))
+            if rng.random() < QUIET_SHARE
+            else None
+        )
+        last = min(today, quiet_from) if quiet_from else today
+        day = CARRY_ON_FROM + datetime.timedelta(days=rng.randint(0, 45))
+        items = []
+        while day <= last:
+            kind = rng.choice(ActivityKind.values)
+            items.append(
+                {
+                    "occurred_on": day,
+                    "kind": kind,
+                    "description": f"{ACTIVITY_DESCRIPTIONS[kind]} ({DEMO_NOTE})",
+                }
+            )
+            day += datetime.timedelta(days=rng.randint(30, 100))
         if items:
             record_activities(kim=kim, activities=items, by=by)
 

@@ -121,3 +121,22 @@ def test_demo_accounts_one_per_role_with_random_passwords(demo, client):
         "/akun/masuk/", {"username": "manajer-demo", "password": second["manajer-demo"]}
     )
     assert response.status_code == 302
+
+
+def test_demo_carries_on_to_today_so_the_check_tile_tells_something(demo):
+    """After the published months the KIM still active keep meeting up to today, a few go
+    quiet: today's "perlu verifikasi" is some of the active KIM, not all of them (it was all
+    75 when the demo's activity stopped at the September 2025 snapshot)."""
+    from django.utils import timezone
+
+    from villages.models import KIMActivity
+
+    today = timezone.localdate()
+    active = KIM.objects.active_on(today).count()
+    assert active == 75
+    assert coverage.summary(today).kim_active == 75
+    flagged = KIM.objects.needing_check(today).count()
+    assert 0 < flagged < active / 3
+    assert not KIMActivity.objects.filter(occurred_on__gt=today).exists()
+    carried_on = KIMActivity.objects.filter(occurred_on__gte=demo_module.CARRY_ON_FROM)
+    assert carried_on.values("kim").distinct().count() == active
