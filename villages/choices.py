@@ -26,7 +26,7 @@ class ActivityKind(models.TextChoices):
     AKSES_INFORMASI = "akses_informasi", _("Akses informasi")
     DISKUSI = "diskusi", _("Diskusi")
     IMPLEMENTASI = "implementasi", _("Implementasi")
-    JEJARING = "jejaring", _("Networking/jejaring")
+    JEJARING = "jejaring", _("Jejaring")
     DISEMINASI = "diseminasi", _("Diseminasi")
     ASPIRASI = "aspirasi", _("Aspirasi")
     PELATIHAN = "pelatihan", _("Pelatihan/bimtek")

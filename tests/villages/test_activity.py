@@ -172,3 +172,10 @@ def test_dashboard_and_list_show_kim_needing_check(staff_client, demo):
     assert response.context["table"].paginator.count == KIM.objects.formed_by(
         D(2024, 6, 30)
     ).count() - len(expected)
+
+
+def test_activity_kinds_read_in_indonesian_only(officer_client, user, malang):
+    kim = KIMFactory(by=user, desa=Desa.objects.get(code="35.07.08.2003"), formed_on=D(2024, 1, 2))
+    html = officer_client.get(reverse("villages:kim_activity", args=[kim.pk])).content.decode()
+    assert '<option value="jejaring">Jejaring</option>' in html
+    assert "Networking" not in html

@@ -93,8 +93,8 @@ def test_columns():
         ("akses_informasi", "akses_informasi"),
         ("Akses informasi", "akses_informasi"),
         ("akses-informasi", "akses_informasi"),
-        ("Networking/jejaring", "jejaring"),
-        ("networking", "jejaring"),
+        ("Jejaring", "jejaring"),
+        (" JEJARING ", "jejaring"),
         ("Diseminasi", "diseminasi"),
     ],
 )
