@@ -264,6 +264,8 @@ class StatusChangeForm(BootstrapMixin, forms.ModelForm):
     )
     is_active = forms.NullBooleanField(
         label=_("Status aktif"),
+        # "Tidak berubah" is an answer: no ``required`` for the browser's own checks.
+        required=False,
         widget=forms.Select(
             choices=[("", _("Tidak berubah")), ("true", _("Aktif")), ("false", _("Tidak aktif"))]
         ),

@@ -403,7 +403,13 @@
       savedAt: new Date().toISOString(),
       fields: fieldsOf(form)
     };
-    if (!navigator.onLine) { keep(form, entry, texts.kept); return; }
+    if (!navigator.onLine) {
+      // The server cannot check it now: at least the browser's own checks (required fields,
+      // dates in range) before it waits on the device.
+      if (!form.checkValidity()) { form.reportValidity(); return; }
+      keep(form, entry, texts.kept);
+      return;
+    }
     var button = form.querySelector("button[type=submit]");
     if (button) { button.disabled = true; }
     send(entry).then(function (result) {
