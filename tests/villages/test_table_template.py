@@ -14,5 +14,7 @@ def test_pagination_reads_indonesian(staff_client, malang, url):
 
     page_two = staff_client.get(url, {"page": 2}).content.decode()
     assert re.search(r"«</span>\s*sebelumnya", page_two)
+    assert 'aria-label="Halaman tabel"' in page_two
+    assert 'aria-current="page">2</a>' in page_two
     visible_text = re.sub(r"<[^>]+>", " ", page_two)
     assert not re.search(r"\b(previous|next)\b", visible_text)
