@@ -402,9 +402,7 @@ class _Matcher:
         others = [c for c in self.registry.in_kabupaten[code[:5], key] if c != code]
         score = name_score(name, row_name)
         if not others and score >= CLOSE_SCORE:
-            note = _(
-                "Nama di berkas “%(name)s”, di daftar wilayah “%(row)s”."
-            ) % {
+            note = _("Nama di berkas “%(name)s”, di daftar wilayah “%(row)s”.") % {
                 "name": name,
                 "row": row_name,
             }
