@@ -175,6 +175,15 @@ class KIMQuerySet(models.QuerySet):
         stale = KIMStatusInterval.objects.needing_check(on, months=months)
         return self.with_last_activity(on).filter(pk__in=stale.values("kim"))
 
+    def with_needing_check(self, on: datetime.date):
+        """Annotate ``needs_check``: whether the KIM needs checking on ``on`` ("perlu
+        verifikasi", the definition of ``needing_check``), for the list's badge. A subquery in
+        the list's own query, not one more query."""
+        from .models import KIMStatusInterval
+
+        stale = KIMStatusInterval.objects.needing_check(on).filter(kim=OuterRef("pk"))
+        return self.annotate(needs_check=Exists(stale))
+
     def at_level_on(self, level: str, on: datetime.date):
         """KIM formed by ``on`` whose level in force that day is ``level``."""
         return self._in_force_where(on, level=level)

@@ -19,7 +19,23 @@ from kimtracker.figures import coverage_percent
 from .choices import KIMLevel
 from .models import KIM, Desa, Kecamatan
 
-NUMBER = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+
+def cells(*, hide_below: str = "", number: bool = False) -> dict:
+    """A column's ``attrs``: figures aligned right; a column that is not a list's key column
+    hidden on screens narrower than the Bootstrap breakpoint ``hide_below`` ("sm", "md",
+    "lg"), so that a list fits a phone (360 px) without scrolling sideways. The rest of a row
+    is one tap away: its name links to its page."""
+    classes = []
+    if number:
+        classes.append("text-end")
+    if hide_below:
+        classes += ["d-none", f"d-{hide_below}-table-cell"]
+    return (
+        {"td": {"class": " ".join(classes)}, "th": {"class": " ".join(classes)}} if classes else {}
+    )
+
+
+NUMBER = cells(number=True)
 # Most rows a page of a list shows, whatever ``?per_page=`` asks.
 MAX_PER_PAGE = 500
 
@@ -164,22 +180,25 @@ class YesNoColumn(tables.BooleanColumn):
 
 class KecamatanTable(AsOfTable):
     name = tables.Column(verbose_name=_("Kecamatan"), linkify=True)
-    code = tables.Column(verbose_name=_("Kode"))
+    code = tables.Column(verbose_name=_("Kode"), attrs=cells(hide_below="md"))
     desa_total = LinkedCountColumn(
         verbose_name=_("Desa/kel."),
         viewname="villages:desa_list",
         params={"kecamatan": lambda k: k.code},
+        attrs=cells(hide_below="sm", number=True),
     )
     desa_covered = LinkedCountColumn(
         verbose_name=_("Desa dengan KIM aktif"),
         viewname="villages:desa_list",
         params={"kecamatan": lambda k: k.code, "tercakup": lambda k: "ya"},
+        attrs=cells(hide_below="md", number=True),
     )
     coverage = tables.Column(verbose_name=_("Cakupan (%)"), attrs=NUMBER)
     kim_formed = LinkedCountColumn(
         verbose_name=_("KIM dibentuk"),
         viewname="villages:kim_list",
         params={"kecamatan": lambda k: k.code},
+        attrs=cells(hide_below="md", number=True),
     )
     kim_active = LinkedCountColumn(
         verbose_name=_("KIM aktif"),
@@ -209,9 +228,9 @@ class KecamatanTable(AsOfTable):
 
 
 class DesaTable(AsOfTable):
-    code = tables.Column(verbose_name=_("Kode"))
+    code = tables.Column(verbose_name=_("Kode"), attrs=cells(hide_below="md"))
     name = tables.Column(verbose_name=_("Desa/kelurahan"), linkify=True)
-    kind = tables.Column(verbose_name=_("Jenis"))
+    kind = tables.Column(verbose_name=_("Jenis"), attrs=cells(hide_below="md"))
     kecamatan = tables.Column(
         verbose_name=_("Kecamatan"), linkify=True, order_by=("kecamatan__name", "code")
     )
@@ -219,6 +238,7 @@ class DesaTable(AsOfTable):
         verbose_name=_("KIM dibentuk"),
         viewname="villages:kim_list",
         params={"q": lambda d: d.code},
+        attrs=cells(hide_below="sm", number=True),
     )
     is_covered = YesNoColumn(verbose_name=_("Punya KIM aktif"))
 
@@ -237,12 +257,16 @@ class KIMTable(AsOfTable):
         accessor="desa__kecamatan",
         linkify=True,
         order_by="desa__kecamatan__name",
+        attrs=cells(hide_below="md"),
     )
-    formed_on = tables.DateColumn(verbose_name=_("Dibentuk"), short=False)
+    formed_on = tables.DateColumn(
+        verbose_name=_("Dibentuk"), short=False, attrs=cells(hide_below="lg")
+    )
     level_on = tables.Column(verbose_name=_("Tingkat"))
     active_on = YesNoColumn(verbose_name=_("Aktif"))
+    needs_check = YesNoColumn(verbose_name=_("Perlu verifikasi"), attrs=cells(hide_below="md"))
     last_activity_on = tables.DateColumn(
-        verbose_name=_("Kegiatan terakhir"), short=False, default="—"
+        verbose_name=_("Kegiatan terakhir"), short=False, default="—", attrs=cells(hide_below="lg")
     )
 
     class Meta:
@@ -254,6 +278,7 @@ class KIMTable(AsOfTable):
             "formed_on",
             "level_on",
             "active_on",
+            "needs_check",
             "last_activity_on",
         ]
         order_by = "name"
@@ -262,20 +287,55 @@ class KIMTable(AsOfTable):
     def render_level_on(self, value):
         return KIMLevel(value).label if value else "—"
 
+    def render_active_on(self, value, record):
+        """A badge, as on the KIM's page; on a phone, where the "perlu verifikasi" column is
+        hidden, its badge follows."""
+        if value:
+            badge = format_html('<span class="badge text-bg-success">{}</span>', _("aktif"))
+        else:
+            badge = format_html('<span class="badge text-bg-secondary">{}</span>', _("tidak aktif"))
+        if getattr(record, "needs_check", False):
+            badge = format_html(
+                '{} <span class="badge text-bg-warning d-md-none" data-needs-check>{}</span>',
+                badge,
+                _("perlu verifikasi"),
+            )
+        return badge
+
+    def render_needs_check(self, value):
+        if not value:
+            return ""
+        return format_html(
+            '<span class="badge text-bg-warning" data-needs-check>{}</span>', _("perlu verifikasi")
+        )
+
+    def value_active_on(self, value):
+        return self.columns["active_on"].column.value(value)
+
+    def value_needs_check(self, value):
+        return self.columns["needs_check"].column.value(value)
+
     def value_level_on(self, value):
         return str(KIMLevel(value).label) if value else ""
 
 
 class AuditTable(PagedTable):
     history_date = tables.DateTimeColumn(verbose_name=_("Waktu"), short=False)
-    history_user = tables.Column(verbose_name=_("Oleh"), default="—")
+    history_user = tables.Column(verbose_name=_("Oleh"), default="—", attrs=cells(hide_below="md"))
     history_type = tables.Column(verbose_name=_("Jenis"))
     name = tables.Column(verbose_name=_("KIM"))
-    desa = tables.Column(verbose_name=_("Desa/kelurahan"), order_by="desa__name")
-    kecamatan = tables.Column(
-        verbose_name=_("Kecamatan"), accessor="desa__kecamatan", order_by="desa__kecamatan__name"
+    desa = tables.Column(
+        verbose_name=_("Desa/kelurahan"), order_by="desa__name", attrs=cells(hide_below="md")
     )
-    history_change_reason = tables.Column(verbose_name=_("Keterangan"), default="")
+    kecamatan = tables.Column(
+        verbose_name=_("Kecamatan"),
+        accessor="desa__kecamatan",
+        order_by="desa__kecamatan__name",
+        attrs=cells(hide_below="lg"),
+    )
+    history_change_reason = tables.Column(
+        verbose_name=_("Keterangan"), default="", attrs=cells(hide_below="md")
+    )
 
     class Meta:
         model = KIM.history.model

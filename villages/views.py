@@ -105,6 +105,7 @@ class KIMListView(AsOfTableMixin, FilterView):
             .formed_by(self.as_of)
             .with_status_on(self.as_of)
             .with_last_activity(self.as_of)
+            .with_needing_check(self.as_of)
         )
 
     def get_context_data(self, **kwargs):

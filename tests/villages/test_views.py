@@ -152,6 +152,7 @@ def test_kim_list_filters_on_the_as_of_date(staff_client, demo):
             "Dibentuk": rows[0]["Dibentuk"],
             "Tingkat": "Berdaya/Mandiri",
             "Aktif": "Ya",
+            "Perlu verifikasi": "Tidak",
             "Kegiatan terakhir": rows[0]["Kegiatan terakhir"],
         }
     ]
@@ -243,7 +244,11 @@ def test_csv_values_are_those_of_django_tables2(demo, tanggal):
         KecamatanTable(Kecamatan.objects.with_coverage(on), as_of=on),
         DesaTable(Desa.objects.with_coverage(on).select_related("kecamatan"), as_of=on),
         KIMTable(
-            KIM.objects.for_table().formed_by(on).with_status_on(on).with_last_activity(on),
+            KIM.objects.for_table()
+            .formed_by(on)
+            .with_status_on(on)
+            .with_last_activity(on)
+            .with_needing_check(on),
             as_of=on,
         ),
     ]
