@@ -2,6 +2,7 @@
 the forms of the project shell (accounts)."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +53,16 @@ class LoginForm(AuthenticationForm):
             "Nama pengguna atau kata sandi salah. Perhatikan huruf besar dan kecil."
         ),
     }
+
+
+# Django's account forms with Bootstrap widgets: styled, and touch-size on a phone.
+class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(BootstrapMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(BootstrapMixin, auth_forms.SetPasswordForm):
+    pass

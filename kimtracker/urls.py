@@ -10,7 +10,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from kimtracker import pwa
-from kimtracker.forms import LoginForm
+from kimtracker.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 # 503 with Retry-After when the database is unavailable, else the plain 500 page.
 handler500 = "kimtracker.views.server_error"
@@ -33,13 +33,21 @@ urlpatterns = [
         name="login",
     ),
     path("akun/keluar/", auth_views.LogoutView.as_view(), name="logout"),
-    path("akun/sandi/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "akun/sandi/",
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
+        name="password_change",
+    ),
     path(
         "akun/sandi/selesai/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("akun/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "akun/reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "akun/reset/terkirim/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -47,7 +55,7 @@ urlpatterns = [
     ),
     path(
         "akun/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(
