@@ -133,6 +133,29 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, demo, role):
     assert not found, "\n".join(f"{url}: {'; '.join(items)}" for url, items in found.items())
 
 
+def test_import_preview_on_a_phone(browser, live_server, demo, tmp_path):
+    """The preview of an import (reached by uploading a file, so not in the walk above) fits a
+    phone, its refusals readable."""
+    upload = tmp_path / "kim.csv"
+    upload.write_text(
+        "kode_desa,nama_kim,tanggal_pembentukan\n"
+        "35.07.08.2001,KIM Uji Layar Sempit,2023-01-01\n"
+        "35.07.99.9999,KIM Tanpa Desa,2023-01-01\n",
+        encoding="utf-8",
+    )
+    context = logged_in_context(browser, live_server, "petugas", PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/kim/impor/")
+        page.set_input_files("input[type=file]", str(upload))
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("[data-import-preview]")
+        assert page.locator("[data-import-row]").count() == 2
+        assert page.evaluate(OVERFLOW) == []
+    finally:
+        context.close()
+
+
 def cell(page, heading: str):
     """The first row's cell under the column headed ``heading``."""
     headings = [th.strip() for th in page.locator("table thead th").all_inner_texts()]
