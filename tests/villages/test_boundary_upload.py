@@ -23,7 +23,6 @@ from pyproj import Geod, Transformer
 from shapely.geometry import mapping, shape
 
 from kimtracker.roles import MANAJER, PETUGAS, STAF
-from tests.browser import conftest as browser_conftest
 from tests.conftest import user_with_role
 from villages.models import Desa, Kecamatan
 
@@ -535,67 +534,6 @@ def test_a_desa_file_uploaded_as_kecamatan_is_refused(manager_client, malang, tm
     message = field_errors(upload(manager_client, content, "desa.zip", level="kecamatan"))
     assert "desa" in message
     assert not Kecamatan.objects.filter(boundary__isnull=False).exists()
-
-
-# --- In a real browser ----------------------------------------------------------------------------
-
-# The browser tests' Chromium and page (with its Content-Security-Policy check), used here too.
-browser = browser_conftest.browser
-page = browser_conftest.page
-PASSWORD = browser_conftest.PASSWORD
-
-
-@pytest.mark.browser
-def test_upload_a_utm_shapefile_and_see_the_preview_map(
-    page, live_server, transactional_db, malang, settings, tmp_path
-):
-    """A Manajer on a phone uploads a zipped UTM 49S Shapefile: the preview map draws the
-    matched and the unmatched shapes in their colours, with the legend; confirming stores."""
-    settings.KIM_MAP_TILE_URL = ""  # no tiles in tests: the map must read well without them
-    manager = user_with_role("manajer", MANAJER)
-    manager.set_password(PASSWORD)
-    manager.save()
-    features = [
-        (
-            {"KDEPUM": "35.07.08.2012", "WADMKD": "Wajak", "WADMKC": "Wajak"},
-            circle(WAJAK_DESA, 0.008),
-        ),
-        ({"KDEPUM": "", "WADMKD": "Atlantis", "WADMKC": "Wajak"}, circle(SUKOLILO_DESA, 0.008)),
-    ]
-    # The kecamatan is stored: its outline is drawn under the uploaded desa.
-    Kecamatan.objects.filter(code="35.07.08").update(
-        boundary=mapping(circle(WAJAK_KECAMATAN, 0.05))
-    )
-    archive = tmp_path / "batas_desa.zip"
-    archive.write_bytes(shapefile_zip(tmp_path, [(p, to_utm(g)) for p, g in features]))
-
-    page.set_viewport_size({"width": 360, "height": 800})
-    page.goto(f"{live_server.url}/akun/masuk/")
-    page.fill("#id_username", "manajer")
-    page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]:has-text('Masuk')")
-    page.wait_for_url(f"{live_server.url}/")
-    page.goto(f"{live_server.url}{URL}")
-    page.select_option("#id_level", "desa")
-    page.set_input_files("#id_file", str(archive))
-    page.click("[data-boundary-form] button[type=submit]")
-    page.wait_for_selector("#boundary-preview-map[data-ready]")
-    assert page.locator('path[data-status="matched"]').count() == 1
-    assert page.locator('path[data-status="unmatched"]').count() == 1
-    assert page.locator('path[data-status="matched"]').get_attribute("fill") == "#2e7d32"
-    assert page.locator('path[data-status="unmatched"]').get_attribute("fill") == "#c62828"
-    swatches = page.eval_on_selector_all(
-        ".map-legend .legend-swatch", "els => els.map(e => getComputedStyle(e).backgroundColor)"
-    )
-    assert swatches[:3] == ["rgb(46, 125, 50)", "rgb(239, 108, 0)", "rgb(198, 40, 40)"]
-    assert page.locator('path[stroke-dasharray="4 3"]').count() == 1
-    assert "Batas kecamatan tersimpan" in page.locator(".map-legend").inner_text()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(tmp_path / "boundary-preview.png"), full_page=True)
-
-    page.click("[data-boundary-confirm] button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/peta/")
-    assert metres_between(stored(Desa, "35.07.08.2012").centroid, features[0][1].centroid) < 100
 
 
 @pytest.mark.parametrize("extension", [".geojson", ".json", ".zip", ".kml", ".kmz", ".gpkg"])

@@ -31,8 +31,9 @@ def test_the_form_page_shows_every_field_once(malang):
     """The page sections of the KIM form hold each of its fields exactly once."""
     shown = [name for names in KIMFormMixin.sections.values() for name in names]
     assert len(shown) == len(set(shown))
-    # "kabupaten" only at province or national scale; the version travels hidden.
-    assert set(shown) == (set(KIMForm().fields) | {"kabupaten"}) - {"version"}
+    # "kabupaten" only at province or national scale; the version and the device's key of an
+    # offline entry travel hidden.
+    assert set(shown) == (set(KIMForm().fields) | {"kabupaten"}) - {"version", "client_key"}
 
 
 def test_history_lists_changes_without_bookkeeping_or_hidden_fields(user):
