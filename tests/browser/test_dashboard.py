@@ -41,6 +41,10 @@ def test_bar_chart_shows_zero_bars_and_readable_names(logged_in, live_server, de
     page = logged_in
     page.goto(f"{live_server.url}/?tanggal=2019-01-31")
     page.wait_for_function("() => window.kimCharts && window.kimCharts.kecamatan")
+    # Bars grow from zero as the chart animates in: measure them once it has finished.
+    page.wait_for_function(
+        "() => !Chart.animator.running(Chart.getChart('chart-kecamatan'))", polling=100
+    )
     bars = page.evaluate(
         """() => {
           const c = Chart.getChart('chart-kecamatan');
