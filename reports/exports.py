@@ -344,9 +344,23 @@ def pdf_context(report: MonthlyReport) -> dict:
     }
 
 
+class PDFUnavailable(Exception):
+    """WeasyPrint's system libraries (Pango) are not installed on this server: no PDF here."""
+
+
 def to_pdf(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
-    """The printable report (A4), rendered by WeasyPrint without any network access."""
-    import weasyprint  # heavy, and needs system libraries: only loaded to make a PDF
+    """The printable report (A4), rendered by WeasyPrint without any network access. Raises
+    ``PDFUnavailable`` when the server lacks WeasyPrint's system libraries."""
+    try:
+        import weasyprint  # heavy, and needs system libraries: only loaded to make a PDF
+    except OSError as error:
+        raise PDFUnavailable(
+            _(
+                "PDF tidak dapat dibuat di server ini: pustaka sistem untuk PDF (Pango) belum "
+                "terpasang. Unduh XLSX atau CSV, atau minta admin memasangnya "
+                "(scripts/system-packages.sh run)."
+            )
+        ) from error
 
     with translation.override(language):
         html = render_to_string("reports/monthly_pdf.html", pdf_context(report))

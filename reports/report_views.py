@@ -56,7 +56,14 @@ class MonthlyReportView(ReportsPermissionMixin, View):
             render_file = {"xlsx": exports.to_xlsx, "pdf": exports.to_pdf, "csv": exports.to_csv}[
                 kind
             ]
-            return attachment(render_file(report), exports.filename(report, kind), kind)
+            try:
+                content = render_file(report)
+            except exports.PDFUnavailable as error:
+                messages.error(request, str(error))
+                return render(
+                    request, "reports/monthly_report.html", {"report": report}, status=503
+                )
+            return attachment(content, exports.filename(report, kind), kind)
         return render(request, "reports/monthly_report.html", {"report": report})
 
 

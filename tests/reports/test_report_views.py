@@ -34,3 +34,27 @@ def test_report_index_groups_months_by_year_latest_first(manager_client, demo):
     all_months = re.findall(r"/laporan/bulanan/(\d{4}-\d{2})/\"", html)
     assert "2017-01" in all_months
     assert "2023-06" in all_months
+
+
+def test_a_pdf_without_the_system_libraries_is_a_clear_503_not_a_500(
+    manager_client, demo, monkeypatch
+):
+    """On a server without WeasyPrint's Pango (``make run`` as a user who is not root), asking
+    for the PDF says what is missing and offers the other formats."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_pango)
+    response = manager_client.get(
+        reverse("reports:monthly", kwargs={"month": "2023-06"}) + "?format=pdf"
+    )
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "PDF tidak dapat dibuat di server ini" in page
+    assert "format=xlsx" in page

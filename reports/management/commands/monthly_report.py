@@ -35,7 +35,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if output:
             render = {"xlsx": exports.to_xlsx, "pdf": exports.to_pdf, "csv": exports.to_csv}
-            Path(output).write_bytes(render[format](report))
+            try:
+                content = render[format](report)
+            except exports.PDFUnavailable as error:
+                raise CommandError(str(error)) from error
+            Path(output).write_bytes(content)
             self.stdout.write(
                 _("Laporan %(month)s ditulis ke %(path)s.")
                 % {"month": report.label, "path": output}
