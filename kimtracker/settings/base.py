@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "villages.context_processors.demo_notice",
+                "villages.context_processors.offline_entry",
             ],
         },
     },
@@ -218,6 +219,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # A KIM with no recorded activity for this many months "needs checking" (perlu verifikasi).
+# Offline entry for officers (issue 15): the pages load static/js/offline.js, which registers
+# the service worker, keeps the officer's forms on the device and sends the queued entries.
+KIM_OFFLINE_ENTRY = env.bool("KIM_OFFLINE_ENTRY", default=True)
 KIM_ACTIVITY_STALE_MONTHS = env.int("KIM_ACTIVITY_STALE_MONTHS", default=6)
 # The dashboard's coverage chart shows kecamatan up to this many bars, else kabupaten, else
 # provinsi (a provincial or national deployment); its list of kecamatan without an active KIM

@@ -15,6 +15,11 @@ STORAGES = {
 KIM_MAP_TILE_URL = ""
 # Tests do not reach the internet; a test that needs the CDN tags turns it on with `settings`.
 KIM_ASSETS_FROM_CDN = False
+# The service worker and the officer's offline copies work in the background of every page,
+# beside the test's own requests, and the live server's in-memory SQLite database is one
+# connection shared with the test: only the offline tests turn it on (tests/browser/
+# test_offline.py).
+KIM_OFFLINE_ENTRY = False
 # Serve static files from the app folders, without a collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

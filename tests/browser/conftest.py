@@ -7,6 +7,8 @@ import os
 import shutil
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from kimtracker.roles import STAF
 
@@ -28,6 +30,22 @@ PASSWORD = "uji-peramban-2026"
 # Playwright's sync API runs an event loop in this thread; Django's live server tests then
 # touch the database from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class SerialLiveServer(WSGIServer):
+    """The live server answers one request at a time. On SQLite the test database is in
+    memory and every request thread of Django's threaded live server shares the test's one
+    connection; a page's background requests (the service worker keeping an officer's pages
+    for offline use, three at a time) then used it from several threads at once and hung the
+    suite. Django answers ``Connection: close`` from a server without threads, so a waiting
+    browser connection never blocks the next one."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = SerialLiveServer
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,12 @@ WAJAK = "35.07.08"
 CODO = "35.07.08.2008"
 
 
+@pytest.fixture(autouse=True)
+def offline_entry_on(settings):
+    """The test settings leave offline entry off for the other browser tests."""
+    settings.KIM_OFFLINE_ENTRY = True
+
+
 def log_in_assigned_officer(page, live_server, username: str):
     officer = user_with_role(username, "Petugas")
     officer.set_password(PASSWORD)

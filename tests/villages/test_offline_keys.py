@@ -301,3 +301,10 @@ def test_one_entry_sent_twice_at_the_same_moment_makes_one_kim(transactional_db,
     kim = KIM.objects.get(name="KIM Kembar")
     assert str(kim.client_key) == data["client_key"]
     assert [answer.json()["url"] for answer in answers] == [kim.get_absolute_url()] * 2
+
+
+def test_pages_load_the_offline_script_only_when_offline_entry_is_on(officer_client, settings):
+    settings.KIM_OFFLINE_ENTRY = True
+    assert "js/offline.js" in officer_client.get("/").content.decode()
+    settings.KIM_OFFLINE_ENTRY = False
+    assert "js/offline.js" not in officer_client.get("/").content.decode()
