@@ -187,6 +187,19 @@ def _long_text(verbose_name, max_length: int):
     )
 
 
+def _client_key(help_text):
+    """The key an officer's device makes for an entry recorded offline: a resend with a key
+    already stored is the same entry and is not written twice (``villages.services``)."""
+    return models.UUIDField(
+        _("kunci perangkat"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=help_text,
+    )
+
+
 class KIM(models.Model):
     """A Kelompok Informasi Masyarakat formed in one desa.
 
@@ -244,16 +257,11 @@ class KIM(models.Model):
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
-    client_key = models.UUIDField(
-        _("kunci perangkat"),
-        null=True,
-        blank=True,
-        unique=True,
-        editable=False,
-        help_text=_(
+    client_key = _client_key(
+        _(
             "Dibuat di perangkat petugas untuk entri luring; kiriman ulang dengan kunci "
             "yang sama tidak mencatat KIM kedua."
-        ),
+        )
     )
 
     history = HistoricalRecords(verbose_name=_("riwayat KIM"))
@@ -343,16 +351,11 @@ class KIMStatusChange(models.Model):
         verbose_name=_("dicatat oleh"),
     )
     recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
-    client_key = models.UUIDField(
-        _("kunci perangkat"),
-        null=True,
-        blank=True,
-        unique=True,
-        editable=False,
-        help_text=_(
+    client_key = _client_key(
+        _(
             "Dibuat di perangkat petugas untuk entri luring; kiriman ulang dengan kunci "
             "yang sama tidak mencatat perubahan kedua."
-        ),
+        )
     )
 
     objects = StatusChangeQuerySet.as_manager()
@@ -446,16 +449,11 @@ class KIMActivity(models.Model):
         verbose_name=_("dicatat oleh"),
     )
     recorded_at = models.DateTimeField(_("dicatat pada"), auto_now_add=True)
-    client_key = models.UUIDField(
-        _("kunci perangkat"),
-        null=True,
-        blank=True,
-        unique=True,
-        editable=False,
-        help_text=_(
+    client_key = _client_key(
+        _(
             "Dibuat di perangkat petugas untuk entri luring; kiriman ulang dengan kunci "
             "yang sama tidak mencatat kegiatan kedua."
-        ),
+        )
     )
 
     history = HistoricalRecords(verbose_name=_("riwayat kegiatan KIM"))
