@@ -248,13 +248,16 @@ def test_managers_navigation_fits_on_one_line_on_a_laptop(browser, live_server, 
         page.goto(f"{live_server.url}/")
         assert not page.locator("#nav-main").is_visible()
         page.click(".navbar-toggler")
+        page.wait_for_selector("#nav-main.show:not(.collapsing)")  # the menu has opened
         page.click("[data-nav-account] > a")
+        # Log out is in the opened account menu (waits for it rather than reading at once).
+        page.locator("[data-nav-account] button[type=submit]").wait_for(state="visible")
         targets = page.locator(
             "#nav-main .nav-link, #nav-main .dropdown-item:visible, #nav-main button"
         )
         heights = [box["height"] for box in (t.bounding_box() for t in targets.all()) if box]
         assert len(heights) > 10
         assert min(heights) >= 44, heights
-        assert page.locator("[data-nav-account] button[type=submit]").is_visible()  # log out
+        assert page.locator("[data-nav-account] button[type=submit]").is_visible()
     finally:
         context.close()
