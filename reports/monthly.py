@@ -78,6 +78,16 @@ def available_months() -> list[datetime.date]:
 
 
 @dataclass(frozen=True)
+class Wilayah:
+    """The area a report covers: a provinsi, kabupaten/kota or kecamatan by its Kemendagri
+    code (``level`` says which), or every area in the database (``code`` "")."""
+
+    code: str
+    name: str
+    level: str  # "provinsi", "kabupaten", "kecamatan", or "" for every area
+
+
+@dataclass(frozen=True)
 class KecamatanLine:
     code: str
     name: str
@@ -166,6 +176,9 @@ class MonthlyReport:
     desa_without_kim: dict[str, list[coverage.DesaLine]] = field(default_factory=dict)
     kim_needing_check: list[coverage.KIMLine] = field(default_factory=list)
     kim_mandiri: list[KIM] = field(default_factory=list)
+    wilayah: Wilayah | None = None
+    # Some KIM counted in the report are demo data (``KIM.is_demo``): every file says so.
+    is_demo: bool = False
 
     @property
     def label(self) -> str:
