@@ -2,7 +2,8 @@
 
 Staf views; Petugas also registers and edits KIM, records status changes, voids and imports;
 Manajer also reads reports and exports, sets targets and reads the audit log. The groups are
-created by data migrations (``villages/migrations/0004_roles.py``, ``0007_activity_roles.py``),
+created by data migrations (``villages/migrations/0004_roles.py``, ``0007_activity_roles.py``,
+``reports/migrations/0005_publish_role.py``),
 each with a frozen copy of this table; a change here needs a new one (a test checks the latest
 matches). ``manage.py sync_roles`` re-applies the table by hand.
 """
@@ -34,6 +35,7 @@ MANAGER = OFFICER + [
     "reports.view_reports",
     "reports.add_target",
     "reports.change_target",
+    "reports.publish_report",
     "villages.view_audit_log",
 ]
 ROLE_PERMISSIONS = {STAF: VIEW, PETUGAS: OFFICER, MANAJER: MANAGER}
@@ -49,6 +51,7 @@ PERM_IMPORT = "villages.import_kim"
 PERM_PERSONAL = "villages.view_personal_data"
 PERM_AUDIT = "villages.view_audit_log"
 PERM_REPORTS = "reports.view_reports"
+PERM_PUBLISH = "reports.publish_report"
 
 
 def sync_roles(apps=None, role_permissions=None):

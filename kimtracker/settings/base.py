@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    # Background jobs (publishing a province's monthly report) on the database already there:
+    # ``manage.py db_worker`` runs them; ``make run`` starts it beside gunicorn.
+    "django_tasks",
+    "django_tasks_db",
     # The project's shared pieces (template tags); the apps build on it, never the reverse.
     "kimtracker",
     "villages",
@@ -240,6 +244,21 @@ KIM_REPORT_SIGNATURE_TITLE = env(
     "KIM_REPORT_SIGNATURE_TITLE",
     default="Kepala Dinas Komunikasi dan Informatika Kabupaten Malang",
 )
+# Published monthly reports (reports.publishing): the document number, from a running number
+# per report year (``seq``), the report's month in Roman numerals (``month_roman``), its month
+# (``month``) and year (``year``), and the wilayah code (``wilayah``).
+KIM_REPORT_NUMBER_FORMAT = env(
+    "KIM_REPORT_NUMBER_FORMAT", default="{seq:03d}/KIM/DISKOMINFO/{month_roman}/{year}"
+)
+# The address printed reports' QR codes lead to when published from the command line (in the
+# app, the address the manager used).
+KIM_SITE_URL = env("KIM_SITE_URL", default="http://127.0.0.1:8000")
+# When on, a write dated inside a month whose report is published needs the Manajer role and a
+# reason (it is always allowed and shown as a difference on the report page).
+KIM_PUBLISHED_MONTHS_NEED_MANAGER = env.bool("KIM_PUBLISHED_MONTHS_NEED_MANAGER", default=False)
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # Largest KIM import file accepted (bytes and data rows).
 KIM_IMPORT_MAX_BYTES = env.int("KIM_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 KIM_IMPORT_MAX_ROWS = env.int("KIM_IMPORT_MAX_ROWS", default=5000)

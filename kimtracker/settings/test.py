@@ -27,3 +27,5 @@ WHITENOISE_USE_FINDERS = True
 # figure cache keeps nothing here, even with REDIS_URL set (tests/reports/test_figure_cache.py
 # turns it on, with real commits).
 CACHES = {**CACHES, "figures": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
+# Background jobs run at once, in the request or command that asks for them.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
