@@ -38,16 +38,19 @@ db: install ## migrate, load Kabupaten Malang's wilayah and boundaries, demo dat
 	$(PY) manage.py load_demo --if-empty --passwords-file $(DEMO_ACCOUNTS)
 
 # The set-up's output first; the address and the demo accounts are the last lines before
-# gunicorn's own (tests/test_makefile.py).
-run: db ## set up, then serve with gunicorn on http://127.0.0.1:8000 (PORT=...)
+# gunicorn's own (tests/test_makefile.py). The background worker (published reports,
+# reports/tasks.py) runs beside gunicorn and stops with it.
+run: db ## set up, then serve with gunicorn and the background worker on http://127.0.0.1:8000 (PORT=...)
 	@bash scripts/system-packages.sh run
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo
 	@echo "KIM Tracker: http://127.0.0.1:$(PORT)/"
 	@$(PY) manage.py demo_accounts --passwords-file $(DEMO_ACCOUNTS)
 	@echo
-	@DJANGO_SETTINGS_MODULE=kimtracker.settings.local $(VENV)/bin/gunicorn kimtracker.wsgi \
-		--bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	@export DJANGO_SETTINGS_MODULE=kimtracker.settings.local; \
+	$(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn kimtracker.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 accounts: install ## the demo accounts and where their passwords are (see README)
 	@$(PY) manage.py demo_accounts --passwords-file $(DEMO_ACCOUNTS)

@@ -47,8 +47,14 @@ def test_run_prints_the_accounts_after_the_set_up_and_just_before_gunicorn():
     gunicorn = position(lines, "gunicorn kimtracker.wsgi")
 
     assert migrate < load_demo < packages < collectstatic < accounts < gunicorn
-    # Between the accounts and gunicorn only blank lines: nothing pushes them out of sight.
-    assert all(line.strip() in {"echo", 'echo ""'} for line in lines[accounts + 1 : gunicorn])
+    # Between the accounts and gunicorn only blank lines and the start of the background
+    # worker, which prints nothing: nothing pushes the accounts out of sight.
+    worker = position(lines, "manage.py db_worker")
+    assert accounts < worker < gunicorn
+    assert all(
+        line.strip() in {"echo", 'echo ""'} or "DJANGO_SETTINGS_MODULE" in line
+        for line in lines[accounts + 1 : worker]
+    )
     # The address is printed just before the accounts.
     assert "http://127.0.0.1:8000/" in lines[accounts - 1]
     # load_demo writes the passwords where demo_accounts reads them.

@@ -64,6 +64,10 @@ ACCESS = {
     "reports:monthly": MANAJER,
     "reports:targets": MANAJER,
     "reports:open_data": MANAJER,
+    "reports:publish": MANAJER,
+    "reports:publication": MANAJER,
+    # The public check of a printed report: number, month, hash, whether revised; no data.
+    "reports:verify": None,
     "boundary_upload": MANAJER,
     "boundary_upload_confirm": MANAJER,
 }
@@ -91,6 +95,8 @@ def sample_url(name, pattern, kim):
             "token": "tanda-palsu",
             "month": "2020-06",
             "kind": "csv",
+            "revision": 1,
+            "public_id": "00000000-0000-4000-8000-000000000000",
         }[key]
     return reverse(name, kwargs=kwargs)
 
