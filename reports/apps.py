@@ -7,6 +7,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Laporan dan target")
 
     def ready(self):
-        from . import signals
+        from villages import periods
+
+        from . import closed_months, signals
 
         signals.connect()
+        # Writes dated in a published month (villages.services asks; see closed_months).
+        periods.register(closed_months.check)

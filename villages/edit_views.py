@@ -125,6 +125,7 @@ class KIMFormMixin:
         "form_sk": SK_FIELDS,
         "form_officers": OFFICER_FIELDS,
         "form_contact": CONTACT_FIELDS,
+        "form_reason": ("change_reason",),
     }
 
     def get_context_data(self, **kwargs):
@@ -154,6 +155,7 @@ class KIMCreateView(JsonAnswerMixin, PermissionRequiredMixin, KIMFormMixin, Form
         try:
             kim = services.register_kim(
                 by=self.request.user,
+                reason=form.cleaned_data.get("change_reason", ""),
                 client_key=form.cleaned_data.get("client_key"),
                 **form.service_kwargs(),
             )
@@ -177,6 +179,7 @@ class KIMUpdateView(PermissionRequiredMixin, KIMObjectMixin, KIMFormMixin, FormV
                 kim=self.kim,
                 by=self.request.user,
                 expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("change_reason", ""),
                 **form.service_kwargs(),
             )
         except services.ConcurrentEditError as error:

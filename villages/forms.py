@@ -130,6 +130,16 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
     )
     # Registration only (an edit carries ``version``).
     client_key = ClientKeyField()
+    change_reason = forms.CharField(
+        label=_("Alasan perubahan"),
+        required=False,
+        # django-simple-history keeps a change's reason in 100 characters.
+        max_length=100,
+        help_text=_(
+            "Dicatat di riwayat KIM. Wajib bila tanggalnya masuk bulan yang laporannya sudah "
+            "terbit dan kantor mewajibkan alasan untuk itu."
+        ),
+    )
 
     class Meta:
         model = KIM

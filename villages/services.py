@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from kimtracker import figure_cache, roles
 
-from . import permissions, timeline
+from . import periods, permissions, timeline
 from .choices import KIMLevel
 from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS, changed_fields
 from .models import KIM, Desa, KIMActivity, KIMStatusChange
@@ -219,6 +219,7 @@ def register_kims(entries: list[dict], *, by, reason: str = "") -> list[KIM]:
     if not built:
         return []
     kims = [built[index] for index in range(len(entries))]
+    periods.check(by, ((kim.desa_id, kim.formed_on) for kim in kims), reason)
     try:
         with _duplicate_name_refused():
             kims = bulk_create_with_history(
@@ -458,12 +459,23 @@ def update_kims(updates: list[dict], *, by, reason: str = "") -> list[KIMUpdate]
     written; the first refused is raised, with ``entry``, its index, and nothing is written.
     An update that changes no value writes nothing (no new version, no history entry), so
     re-imports are idempotent. Returns the ``KIMUpdate`` of each update, in order."""
+    # The KIM as the caller read them: where and when they stood before the update.
+    before = [(update["kim"].desa_id, update["kim"].formed_on) for update in updates]
     checked, errors = check_updates(updates, by=by, lock=True)
     if errors:
         index = min(errors)
         errors[index].entry = index
         raise errors[index]
     changed = [c for c in checked.values() if c.changed]
+    reported = [
+        index for index, c in checked.items() if {"name", "formed_on", "desa"} & c.changed.keys()
+    ]
+    periods.check(
+        by,
+        [before[index] for index in reported]
+        + [(checked[index].kim.desa_id, checked[index].kim.formed_on) for index in reported],
+        reason,
+    )
     if changed:
         now = timezone.now()
         for c in changed:
@@ -551,6 +563,7 @@ def record_status_change(
         return stored
     _check_not_voided(kim)
     permissions.check(by, kim.desa, roles.PERM_STATUS)
+    periods.check(by, [(kim.desa_id, effective_on)], note)
     change = KIMStatusChange(
         kim=kim,
         effective_on=effective_on,
@@ -587,6 +600,7 @@ def void_kim(*, kim: KIM, reason: str, by) -> KIM:
     permissions.check(by, kim.desa, roles.PERM_VOID)
     if not (reason or "").strip():
         raise ValidationError({"void_reason": _("Tuliskan alasan pembatalan.")})
+    periods.check(by, [(kim.desa_id, kim.formed_on)], reason)
     kim.voided_at = timezone.now()
     kim.void_reason = reason.strip()
     kim.version += 1

@@ -268,3 +268,55 @@ def test_real_data_is_not_marked(malang, manajer):
 
     assert "DATA DEMO" not in exports.to_csv(report).decode("utf-8-sig")
     assert "DATA DEMO" not in pdf_text(exports.to_pdf(report))
+
+
+def test_with_the_rule_on_a_write_in_a_published_month_needs_a_manajer_and_a_reason(
+    settings, client, manajer, published_june
+):
+    settings.KIM_PUBLISHED_MONTHS_NEED_MANAGER = True
+    officer = user_with_role("petugas_lapangan", "Petugas")
+    with pytest.raises(ValidationError, match="sudah terbit"):
+        register_june_kim(officer)
+    desa = Desa.objects.get(code="35.07.08.2001")
+    entry = {"desa": desa, "name": "KIM Terlambat", "formed_on": datetime.date(2023, 3, 2)}
+    with pytest.raises(ValidationError, match="sudah terbit"):
+        services.register_kim(by=manajer, **entry)  # a Manajer, but no reason
+    # Dated after the published months: anybody, as always.
+    july = services.register_kim(
+        desa=desa, name="KIM Juli", formed_on=datetime.date(2023, 7, 3), by=officer
+    )
+    with pytest.raises(ValidationError, match="sudah terbit"):
+        services.update_kim(kim=july, by=officer, formed_on=datetime.date(2023, 6, 30))
+    with pytest.raises(ValidationError, match="sudah terbit"):
+        services.void_kim(kim=KIM.objects.get(name="KIM Gubugklakah"), reason="Salah", by=officer)
+    services.update_kim(kim=july, by=officer, member_count=12)  # no reported field: allowed
+
+    # Through the form: the officer is told why; the Manajer gives a reason and it is recorded.
+    data = {
+        "kecamatan": "35.07.08",
+        "desa": "35.07.08.2001",
+        "name": "KIM Lewat Formulir",
+        "formed_on": "2023-06-10",
+        "member_count": "12",
+        "confirm_second": "on",  # KIM Juli is there already
+    }
+    client.force_login(officer)
+    refused = client.post(reverse("villages:kim_create"), data)
+    assert refused.status_code == 200
+    assert "sudah terbit" in refused.content.decode()
+    client.force_login(manajer)
+    response = client.post(
+        reverse("villages:kim_create"), {**data, "change_reason": "SK terlambat diterima"}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    kim = KIM.objects.get(name="KIM Lewat Formulir")
+    assert kim.history.get().history_change_reason == "SK terlambat diterima"
+    # The report page names it among the causes of the difference, with the reason.
+    page = client.get(REPORT_URL).content.decode()
+    assert "SK terlambat diterima" in page
+
+
+def test_with_the_rule_off_writes_are_allowed_and_shown(client, manajer, published_june):
+    officer = user_with_role("petugas_lapangan", "Petugas")
+    register_june_kim(officer)
+    assert "Berubah sejak diterbitkan" in client.get(REPORT_URL).content.decode()
