@@ -48,7 +48,9 @@ def summary_values(sheet) -> dict[str, tuple]:
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    """The CSV's rows, without the DATA DEMO line a report on demo data starts with."""
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    return rows[1:] if rows and rows[0][0].startswith("DATA DEMO") else rows
 
 
 def test_filename():

@@ -135,9 +135,12 @@ def test_command_writes_files_and_refuses_bad_months(demo, tmp_path):
 
 
 def csv_rows_from_bytes(content):
+    """The per-kecamatan rows by column, after the DATA DEMO line a demo report starts with."""
     import csv
 
-    return csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+    lines = content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith('"DATA DEMO')
+    return csv.DictReader(io.StringIO("\n".join(lines[1:])))
 
 
 def test_command_emails_every_active_manager(demo, manajer, mailoutbox, django_user_model):
@@ -150,11 +153,45 @@ def test_command_emails_every_active_manager(demo, manajer, mailoutbox, django_u
     call_command("monthly_report", "2023-06", "--email", stdout=io.StringIO())
     (mail,) = mailoutbox
     assert mail.to == ["kabid@example.go.id"]
-    assert "215 KIM dibentuk" in mail.body
+    report = monthly.build(monthly.parse_month("2023-06"))
+    formed = next(f for f in report.figures() if f.key == "kim_formed")
+    # The key figures with their change since the previous month, in the body.
+    assert f"- KIM dibentuk: 215 (+{formed.vs_previous_month})" in mail.body
+    assert "DATA DEMO" in mail.body
     assert sorted(name for name, _c, _t in mail.attachments) == [
         "laporan-kim-2023-06.pdf",
         "laporan-kim-2023-06.xlsx",
     ]
+
+
+def test_command_publishes_and_mails_the_published_files(demo, manajer, mailoutbox):
+    from reports.models import Publication
+
+    manajer.email = "kabid@example.go.id"
+    manajer.save()
+    call_command(
+        "monthly_report",
+        "2023-06",
+        "--publish",
+        "--email",
+        "--user",
+        "manajer",
+        stdout=io.StringIO(),
+    )
+    publication = Publication.objects.get()
+    assert publication.requested_by == manajer
+    (mail,) = mailoutbox
+    assert publication.number in mail.body
+    assert publication.verification_url in mail.body
+    attached = {name: content for name, content, _type in mail.attachments}
+    assert attached == {
+        "laporan-kim-2023-06-35.07-terbitan-1.pdf": bytes(
+            publication.files.get(format="pdf").content
+        ),
+        "laporan-kim-2023-06-35.07-terbitan-1.xlsx": bytes(
+            publication.files.get(format="xlsx").content
+        ),
+    }
 
 
 def test_targets_page(manager_client, demo):
