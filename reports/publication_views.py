@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from .models import Publication
 
 # A publication still being made is shown with this many seconds between automatic reloads.
 PROGRESS_REFRESH_SECONDS = 3
+STALLED_AFTER = datetime.timedelta(minutes=2)
 
 
 def report_url(month: datetime.date, wilayah_code: str = "") -> str:
@@ -175,6 +177,9 @@ class PublicationView(PermissionRequiredMixin, View):
                 "newer_url": publication_url(newer) if newer else "",
                 "files": files,
                 "report_url": report_url(publication.month, publication.wilayah_code),
+                # Queued for a while and not started: the worker is probably not running.
+                "stalled": publication.status == Publication.Status.QUEUED
+                and timezone.now() - publication.requested_at > STALLED_AFTER,
                 "refresh_seconds": (
                     PROGRESS_REFRESH_SECONDS
                     if publication.status in (Publication.Status.QUEUED, Publication.Status.RUNNING)

@@ -320,3 +320,25 @@ def test_with_the_rule_off_writes_are_allowed_and_shown(client, manajer, publish
     officer = user_with_role("petugas_lapangan", "Petugas")
     register_june_kim(officer)
     assert "Berubah sejak diterbitkan" in client.get(REPORT_URL).content.decode()
+
+
+def test_a_queued_publication_shows_its_progress_and_a_stalled_worker(client, manajer, demo):
+    asked = publishing.request_publication(
+        JUNE, monthly.resolve_wilayah(None), by=manajer, enqueue=print
+    )
+    client.force_login(manajer)
+    page = client.get(version_url(1))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'http-equiv="refresh"' in text
+    assert "data-progress" in text
+    assert "data-stalled" not in text
+    assert client.get(version_url(1, "pdf")).status_code == 404  # not made yet
+    Publication.objects.filter(pk=asked.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert "data-stalled" in client.get(version_url(1)).content.decode()
+    # Asking again while one is waiting is refused with a message, nothing new is queued.
+    with pytest.raises(ValidationError, match="sedang diterbitkan"):
+        publishing.request_publication(JUNE, monthly.resolve_wilayah(None), by=manajer)
+    assert Publication.objects.count() == 1
