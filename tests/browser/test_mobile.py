@@ -3,12 +3,18 @@ sideways. The pages are every URL pattern a role may open (``tests/test_security
 who may open what), with sample arguments from the demo data; downloads, JSON endpoints and
 POST-only views are left out. On a laptop (1366 px) the Manajer's navigation fits on one line."""
 
+import datetime
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from kimtracker.roles import MANAJER, PETUGAS, STAF
-from villages.models import KIM
+from reports import monthly, publishing
+from reports.models import Publication
+from villages import services
+from villages.models import KIM, Desa
 
 from ..conftest import user_with_role
 from ..test_security import ACCESS, ROLES, named_patterns
@@ -29,6 +35,7 @@ NOT_PAGES = {
     "villages:kim_import_confirm",
     "villages:activity_import_confirm",
     "boundary_upload_confirm",
+    "reports:publish",
 }
 GROUPS = {"staf": STAF, "petugas": PETUGAS, "manajer": MANAJER}
 
@@ -71,12 +78,15 @@ OVERFLOW = """() => {
 def page_urls(role: str) -> list[str]:
     """The pages ``role`` may open, one per URL pattern, with demo arguments."""
     kim = KIM.objects.get(desa__code="35.07.07.2016")  # Gubugklakah: history, activities
+    publication = Publication.objects.filter(revision=1).first()
     sample = {
         "code": None,
         "pk": kim.pk,
         "month": "2023-06",
         "uidb64": "MQ",
         "token": "tanda-palsu",
+        "revision": 1,
+        "public_id": publication.public_id if publication else uuid.uuid4(),
     }
     urls = []
     for name, pattern in named_patterns():
@@ -88,8 +98,24 @@ def page_urls(role: str) -> list[str]:
         kwargs = {key: sample[key] for key in pattern.pattern.converters}
         if "code" in kwargs:
             kwargs["code"] = kim.desa.code if "desa" in name else kim.desa.kecamatan.code
-        urls.append(reverse(name, kwargs=kwargs))
+        url = reverse(name, kwargs=kwargs)
+        urls.append(f"{url}?wilayah=35.07" if name == "reports:publication" else url)
     return urls
+
+
+def publish_june_then_change_it() -> None:
+    """June 2023 published, then a KIM formed in June registered: the report page shows its
+    versions, the difference and the revision form; the version and verification pages exist."""
+    publication = publishing.request_publication(
+        datetime.date(2023, 6, 1), monthly.resolve_wilayah(None), by=None, enqueue=print
+    )
+    assert publishing.run(publication.pk).is_done
+    services.register_kim(
+        desa=Desa.objects.get(code="35.07.08.2001"),
+        name="KIM Terlambat Dicatat Dengan Nama Yang Cukup Panjang",
+        formed_on=datetime.date(2023, 6, 20),
+        by=None,
+    )
 
 
 def logged_in_context(browser, live_server, username, viewport):
@@ -111,7 +137,9 @@ def logged_in_context(browser, live_server, username, viewport):
 
 @pytest.mark.parametrize("role", ["anon", "staf", "petugas", "manajer"])
 def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, demo, role):
-    if role == "anon":  # the log-in and password reset pages
+    if role in ("anon", "manajer"):
+        publish_june_then_change_it()
+    if role == "anon":  # the log-in and password reset pages, the verification page
         context = browser.new_context(viewport=PHONE, locale="id-ID")
     else:
         context = logged_in_context(browser, live_server, role, PHONE)
