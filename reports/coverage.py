@@ -33,6 +33,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from kimtracker import figure_cache
+from kimtracker.dates import month_end
 from kimtracker.figures import coverage_percent
 from villages.choices import DesaKind, KIMLevel
 from villages.models import (
@@ -172,27 +173,30 @@ def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
     return min(later, key=lambda t: t.year) if later else None
 
 
-def kim_needing_check_first(on: datetime.date) -> list[KIM]:
+def kim_needing_check_first(on: datetime.date, within: str = "") -> list[KIM]:
     """The first ten of ``kim_needing_check``, each with ``total`` (how many there are in all),
-    without fetching every such KIM to show ten. Cached."""
+    without fetching every such KIM to show ten; only those ``within`` a wilayah code when
+    given. Cached."""
     return figure_cache.cached(
         "needing-check-first",
-        lambda: _kim_needing_check_first(on),
+        lambda: _kim_needing_check_first(on, within=within),
         on,
         settings.KIM_ACTIVITY_STALE_MONTHS,
+        within,
     )
 
 
-def _kim_needing_check_first(on: datetime.date, first: int = 10) -> list[KIM]:
+def _kim_needing_check_first(on: datetime.date, first: int = 10, *, within: str = "") -> list[KIM]:
     # Not one query that sorts every such KIM (tens of thousands in the country) by a computed
     # date, but those with no activity recorded at all, by name (the name index, stopping at
     # ten), then, only if fewer, the others by their last activity; ``total`` is counted once
     # per query from the intervals alone.
-    stale = (
-        KIM.objects.needing_check(on)
-        .for_table()
-        .annotate(total=count_subquery(KIMStatusInterval.objects.needing_check(on)))
-    )
+    intervals = KIMStatusInterval.objects.needing_check(on)
+    stale = KIM.objects.needing_check(on)
+    if within:
+        intervals = intervals.filter(desa__code__startswith=f"{within}.")
+        stale = stale.filter(desa__code__startswith=f"{within}.")
+    stale = stale.for_table().annotate(total=count_subquery(intervals))
     silent = ~Exists(KIMActivity.objects.filter(kim=OuterRef("pk"), occurred_on__lte=on))
     kims = list(stale.filter(silent).order_by("name")[:first])
     if len(kims) < first:
@@ -384,10 +388,39 @@ class Summary:
         return max(self.target.kim_count - self.kim_formed, 0)
 
 
-def summary(on: datetime.date) -> Summary:
+def summary(on: datetime.date, within: str = "") -> Summary:
     """The headline figures as of ``on``: two queries whatever the number of rows. Cached
-    (``kimtracker.figure_cache``): every committed write retires it."""
-    return figure_cache.cached("summary", lambda: _summary(on), on)
+    (``kimtracker.figure_cache``): every committed write retires it. ``within`` a wilayah code
+    (kecamatan ``35.07.08``, kabupaten/kota ``35.07``, provinsi ``35``): the same figures added
+    up over its kecamatan only (``within_summary``), from the same cached rows."""
+    full = figure_cache.cached("summary", lambda: _summary(on), on)
+    return within_summary(full, within) if within else full
+
+
+def in_wilayah(code: str, within: str) -> bool:
+    """Whether the wilayah of official code ``code`` lies in wilayah ``within`` (or is it);
+    everything lies in "" (everywhere). Kemendagri codes nest by prefix."""
+    return not within or code == within or code.startswith(f"{within}.")
+
+
+def within_summary(full: Summary, within: str) -> Summary:
+    """``full`` (a ``summary`` of the whole database) restricted to the kecamatan ``within`` a
+    wilayah code, its totals added up again from those rows: no query. The yearly targets are
+    set for the whole database (per-wilayah targets do not exist yet), so they apply only when
+    the wilayah holds every kecamatan of it."""
+    rows = [k for k in full.kecamatan if in_wilayah(k.code, within)]
+    if len(rows) == len(full.kecamatan):
+        return full
+    levels = [0] * len(_LEVEL_FIELDS)
+    for k in rows:
+        for i, n in enumerate(k.active_levels or ()):
+            levels[i] += n
+    return Summary(
+        on=full.on,
+        kecamatan=rows,
+        active_by_level=dict(zip(KIMLevel.values, levels, strict=True)),
+        targets=[],
+    )
 
 
 # The per-level counters of ``with_coverage``, in the order of ``KIMLevel``.
@@ -490,11 +523,71 @@ class MonthlySeries:
     active: list[int | None]
 
 
-def monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:
-    """The monthly series of ``_monthly_series``, cached (``kimtracker.figure_cache``)."""
+def monthly_series(
+    on: datetime.date, *, until: datetime.date | None = None, within: str = ""
+) -> MonthlySeries:
+    """The monthly series of ``_monthly_series`` (``within`` a wilayah code:
+    ``_monthly_series_within``), cached (``kimtracker.figure_cache``)."""
+    if within:
+        return figure_cache.cached(
+            "monthly-series-within",
+            lambda: _monthly_series_within(on, until=until, within=within),
+            on,
+            until,
+            within,
+        )
     return figure_cache.cached(
         "monthly-series", lambda: _monthly_series(on, until=until), on, until
     )
+
+
+def _monthly_series_within(
+    on: datetime.date, *, until: datetime.date | None = None, within: str
+) -> MonthlySeries:
+    """``_monthly_series`` of the kecamatan ``within`` a wilayah code, from their counters
+    (``KecamatanCoverageInterval``, the rows ``summary`` reads) in force at each month end
+    (the last month on ``on``): so each point equals ``summary(month end, within)``. One query:
+    the intervals started by ``on``, each adding its counters from its start and taking them
+    away at its end, swept once in date order."""
+    intervals = (
+        KecamatanCoverageInterval.objects.filter(starts_on__lte=on)
+        .filter(Q(kecamatan__code=within) | Q(kecamatan__code__startswith=f"{within}."))
+        .order_by()
+        .values_list("starts_on", "ends_on", "kim_formed", "kim_active")
+    )
+    changes: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+    for starts_on, ends_on, kim_formed, kim_active in intervals:
+        change = changes[starts_on]
+        change[0] += kim_formed
+        change[1] += kim_active
+        if ends_on is not None and ends_on <= on:
+            change = changes[ends_on]
+            change[0] -= kim_formed
+            change[1] -= kim_active
+    if not changes:
+        return MonthlySeries([], [], [])
+
+    days = sorted(changes)
+    months, formed, active_counts = [], [], []
+    first = days[0]
+    year, month = first.year, first.month
+    last = max(until or on, on)
+    current, index = [0, 0], 0
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        if (year, month) <= (on.year, on.month):
+            end = min(month_end(year, month), on)
+            while index < len(days) and days[index] <= end:
+                current[0] += changes[days[index]][0]
+                current[1] += changes[days[index]][1]
+                index += 1
+            formed.append(current[0])
+            active_counts.append(current[1])
+        else:
+            formed.append(None)
+            active_counts.append(None)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return MonthlySeries(months, formed, active_counts)
 
 
 def _monthly_series(on: datetime.date, *, until: datetime.date | None = None) -> MonthlySeries:

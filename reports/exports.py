@@ -14,6 +14,7 @@ nothing from the network.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -37,9 +38,29 @@ SIGNED_PERCENT_FORMAT = "+0.0;-0.0;0.0"
 XLSX_KECAMATAN_WIDTHS = [11, 22, 10, 13, 11, 11, 10, 10, 12, 16, 11]
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What a published report carries (``reports.publishing``): its document number, which
+    version it is, the SHA-256 of its content, and the QR code of its verification page."""
+
+    number: str
+    label: str
+    reason: str
+    content_sha256: str
+    verification_url: str
+    qr_svg: str  # an SVG data URI
+    published_at: datetime.datetime
+
+
+def demo_notice() -> str:
+    """The words every file of a report built on demo data carries."""
+    return _("DATA DEMO: data sintetis untuk uji coba, bukan data resmi.")
+
+
 def filename(report: MonthlyReport, ext: str) -> str:
-    """``laporan-kim-2023-06.xlsx``."""
-    return f"laporan-kim-{report.label}.{ext}"
+    """``laporan-kim-2023-06.xlsx``; ``laporan-kim-2023-06-35.07.08.xlsx`` for a wilayah other
+    than the default one (``MonthlyReport.file_suffix``)."""
+    return f"laporan-kim-{report.label}{getattr(report, 'file_suffix', '')}.{ext}"
 
 
 def _texts(report: MonthlyReport) -> dict[str, str]:
@@ -64,10 +85,12 @@ def _level_label(level: str) -> str:
 # XLSX ----------------------------------------------------------------------------------------
 
 
-def _summary_sheet(book: xlsx.Book, report: MonthlyReport, texts: dict[str, str]) -> None:
+def _summary_sheet(
+    book: xlsx.Book, report: MonthlyReport, texts: dict[str, str], stamp: Stamp | None = None
+) -> None:
     """The first sheet: title lines, the headline figures with their changes, the target, and
     the kecamatan without an active KIM and the Berdaya/Mandiri KIM by name. Written top to
-    bottom (rows from 0)."""
+    bottom (rows from 0); a published report ends with its number and hashes."""
     sheet = book.sheet(_("Ringkasan"))
     sheet.write_string(0, 0, report.area_name, book.format(bold=True, font_size=14))
     sheet.write_string(1, 0, texts["title"], book.format(bold=True, font_size=12))
@@ -125,24 +148,42 @@ def _summary_sheet(book: xlsx.Book, report: MonthlyReport, texts: dict[str, str]
         sheet.write_string(row, 0, kim.name)
         sheet.write_string(row, 1, f"{kim.desa.name}, {kim.desa.kecamatan.name}")
     if not report.kim_mandiri:
-        sheet.write_string(row + 1, 0, _("Tidak ada."), book.italic)
+        row += 1
+        sheet.write_string(row, 0, _("Tidak ada."), book.italic)
+    if stamp is not None:
+        row += 2
+        sheet.write_string(row, 0, _("Terbitan"), book.bold)
+        for label, value in (
+            (_("Nomor"), stamp.number),
+            (_("Versi"), stamp.label),
+            (_("Alasan revisi"), stamp.reason),
+            (_("SHA-256 isi"), stamp.content_sha256),
+            (_("Verifikasi"), stamp.verification_url),
+        ):
+            if value:
+                row += 1
+                sheet.write_string(row, 0, label)
+                sheet.write_string(row, 1, value)
     sheet.freeze_panes(header_row + 1, 0)
     for column, width in enumerate([40, 14, 24, 28]):
         sheet.set_column(column, column, width)
 
 
-def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
+def to_xlsx(
+    report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE, stamp: Stamp | None = None
+) -> bytes:
     """The report as a workbook: Ringkasan, Per kecamatan, KIM baru, Perubahan status, Desa
-    tanpa KIM aktif, Perlu verifikasi."""
+    tanpa KIM aktif, Perlu verifikasi. On demo data every sheet's printed header says so, and
+    the first sheet's first line."""
     with translation.override(language):
         texts = _texts(report)
         book = xlsx.Book(title=f"{texts['title']} {report.area_name} {texts['month']}")
-        _summary_sheet(book, report, texts)
+        _summary_sheet(book, report, texts, stamp)
 
         *lines, total = report.kecamatan_rows()
         percent_column = next(i for i, c in enumerate(KECAMATAN_COLUMNS) if c[1])
         sheet, count = book.table(
-            _("Per kecamatan"),
+            report.area_table_title.replace("/", "-"),  # a sheet name may not hold "/"
             report.kecamatan_header(),
             XLSX_KECAMATAN_WIDTHS,
             lines,
@@ -223,7 +264,19 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
             ),
             empty=_("Semua KIM aktif punya kegiatan tercatat baru-baru ini."),
         )
+        if report.is_demo:
+            _mark_demo(book)
         return book.close()
+
+
+def _mark_demo(book: xlsx.Book) -> None:
+    """Every sheet's printed header says DATA DEMO; the first sheet's first cell too."""
+    notice = demo_notice()
+    header = "&C&B" + notice.replace("&", "&&")
+    for sheet in book.workbook.worksheets():
+        sheet.set_header(header)
+    first = book.workbook.worksheets()[0]
+    first.write_string(0, 2, notice, book.format(bold=True, font_color="#B02A37", font_size=12))
 
 
 # CSV -----------------------------------------------------------------------------------------
@@ -231,9 +284,10 @@ def to_xlsx(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes
 
 def to_csv(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
     """The per-kecamatan table with its total row (``kimtracker.downloads.csv_bytes``: UTF-8
-    with a BOM, no cell a formula)."""
+    with a BOM, no cell a formula). On demo data a first line says so."""
     with translation.override(language):
-        return csv_bytes([report.kecamatan_header(), *report.kecamatan_rows()])
+        notice = [[demo_notice()]] if report.is_demo else []
+        return csv_bytes([*notice, report.kecamatan_header(), *report.kecamatan_rows()])
 
 
 # PDF -----------------------------------------------------------------------------------------
@@ -289,11 +343,21 @@ def progress_series(report: MonthlyReport) -> coverage.MonthlySeries:
     """Formed and active KIM per month up to the report date, the x axis running to the end of
     the last target year (as on the dashboard)."""
     last_year = max([t.year for t in report.summary.targets] + [report.as_of.year])
-    return coverage.monthly_series(report.as_of, until=datetime.date(last_year, 12, 31))
+    within = report.wilayah.code if report.wilayah else ""
+    return coverage.monthly_series(
+        report.as_of, until=datetime.date(last_year, 12, 31), within=within
+    )
 
 
-def pdf_context(report: MonthlyReport) -> dict:
-    """What ``reports/monthly_pdf.html`` shows, formatted in the active language."""
+def pdf_context(
+    report: MonthlyReport,
+    *,
+    stamp: Stamp | None = None,
+    series: coverage.MonthlySeries | None = None,
+) -> dict:
+    """What ``reports/monthly_pdf.html`` shows, formatted in the active language. ``series``
+    is the progress chart's data when the caller read it already (a publication reads
+    everything in one snapshot)."""
     texts = _texts(report)
     rows = report.kecamatan_rows()
     return {
@@ -332,15 +396,33 @@ def pdf_context(report: MonthlyReport) -> dict:
         ],
         "desa_without_count": sum(len(desas) for desas in report.desa_without_kim.values()),
         "progress_chart": svg.progress_chart(
-            progress_series(report), report.summary.targets, height=340
+            series or progress_series(report), report.summary.targets, height=340
         ),
         "kecamatan_chart": svg.kecamatan_chart(report.kecamatan, bar_height=20),
         "page_header": _css_string(f"{report.area_name} \u00b7 {texts['title']} {texts['month']}"),
-        "page_footer": _css_string(f"KIM Tracker \u00b7 {texts['generated']}"),
+        "page_footer": _css_string(
+            " \u00b7 ".join(
+                part
+                for part in (
+                    "KIM Tracker",
+                    stamp.number if stamp else "",
+                    "DATA DEMO" if report.is_demo else "",
+                    texts["generated"],
+                )
+                if part
+            )
+        ),
         "page_counter": _page_counter_css(_("Halaman %(page)s dari %(pages)s")),
         "signature_place": settings.KIM_REPORT_SIGNATURE_PLACE,
         "signature_title": settings.KIM_REPORT_SIGNATURE_TITLE,
-        "signature_date": date_format(timezone.localtime(report.generated_at), "DATE_FORMAT"),
+        "signature_date": date_format(
+            timezone.localtime(stamp.published_at if stamp else report.generated_at), "DATE_FORMAT"
+        ),
+        "stamp": stamp,
+        "published_on": (
+            date_format(timezone.localtime(stamp.published_at), "DATETIME_FORMAT") if stamp else ""
+        ),
+        "demo_notice": demo_notice() if report.is_demo else "",
     }
 
 
@@ -348,9 +430,17 @@ class PDFUnavailable(Exception):
     """WeasyPrint's system libraries (Pango) are not installed on this server: no PDF here."""
 
 
-def to_pdf(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
-    """The printable report (A4), rendered by WeasyPrint without any network access. Raises
-    ``PDFUnavailable`` when the server lacks WeasyPrint's system libraries."""
+def to_pdf(
+    report: MonthlyReport,
+    *,
+    language: str = DEFAULT_LANGUAGE,
+    stamp: Stamp | None = None,
+    series: coverage.MonthlySeries | None = None,
+) -> bytes:
+    """The printable report (A4), rendered by WeasyPrint without any network access; a
+    published one carries its number, content hash and verification QR code (``stamp``), one
+    on demo data a DATA DEMO watermark on every page. Raises ``PDFUnavailable`` when the server
+    lacks WeasyPrint's system libraries."""
     try:
         import weasyprint  # heavy, and needs system libraries: only loaded to make a PDF
     except OSError as error:
@@ -363,7 +453,9 @@ def to_pdf(report: MonthlyReport, *, language: str = DEFAULT_LANGUAGE) -> bytes:
         ) from error
 
     with translation.override(language):
-        html = render_to_string("reports/monthly_pdf.html", pdf_context(report))
+        html = render_to_string(
+            "reports/monthly_pdf.html", pdf_context(report, stamp=stamp, series=series)
+        )
     fetcher = weasyprint.URLFetcher(allowed_protocols={"file", "data"})
     document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
     return document.write_pdf()

@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from kimtracker.dates import month_end
 from kimtracker.figures import coverage_percent
 from villages.choices import KIMLevel
-from villages.models import KIM, Kabupaten, KIMStatusChange
+from villages.models import KIM, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
 from villages.querysets import BOUNDARIES_VIA_DESA
 
 from . import coverage
@@ -85,6 +85,97 @@ class Wilayah:
     code: str
     name: str
     level: str  # "provinsi", "kabupaten", "kecamatan", or "" for every area
+
+
+class WilayahRequired(MonthError):
+    """No wilayah was asked for and the database holds more than one kabupaten/kota: a report
+    of the whole of it is not what anyone signs, so the caller asks which wilayah."""
+
+
+# The code of each level: provinsi 35, kabupaten/kota 35.07, kecamatan 35.07.08.
+WILAYAH_CODE = re.compile(r"^\d{2}(?:\.\d{2}){0,2}$")
+_LEVELS = {2: ("provinsi", Provinsi), 5: ("kabupaten", Kabupaten), 8: ("kecamatan", Kecamatan)}
+
+
+def _wilayah_name(level: str, name: str) -> str:
+    """How a report names its wilayah: "Kabupaten Malang" (the register spells kabupaten and
+    provinsi in capitals), "Provinsi Jawa Timur", "Kecamatan Poncokusumo"."""
+    if level == "kabupaten":
+        return name.title()
+    if level == "provinsi":
+        return _("Provinsi %(name)s") % {"name": name.title()}
+    return _("Kecamatan %(name)s") % {"name": name}
+
+
+def find_wilayah(code: str) -> Wilayah | None:
+    """The provinsi, kabupaten/kota or kecamatan of official code ``code``, else None (also for
+    a malformed code). One query, none for a malformed code."""
+    code = (code or "").strip()
+    if not WILAYAH_CODE.match(code):
+        return None
+    level, model = _LEVELS[len(code)]
+    name = model.objects.filter(code=code).values_list("name", flat=True).first()
+    return None if name is None else Wilayah(code, _wilayah_name(level, name), level)
+
+
+def default_wilayah() -> Wilayah | None:
+    """The wilayah of a report that names none: the only kabupaten/kota when the database has
+    exactly one, everything ("") when it has none; None when it has several. One query."""
+    kabupaten = list(Kabupaten.objects.order_by("code").values_list("code", "name")[:2])
+    if not kabupaten:
+        return Wilayah("", _("Semua wilayah"), "")
+    if len(kabupaten) == 1:
+        code, name = kabupaten[0]
+        return Wilayah(code, _wilayah_name("kabupaten", name), "kabupaten")
+    return None
+
+
+def resolve_wilayah(code: str | None) -> Wilayah:
+    """The wilayah a report asks for by code (``MonthError`` when no provinsi, kabupaten/kota
+    or kecamatan has it), or without a code ``default_wilayah`` (``WilayahRequired`` when the
+    database has several kabupaten/kota)."""
+    code = (code or "").strip()
+    if code:
+        wilayah = find_wilayah(code)
+        if wilayah is None:
+            raise MonthError(
+                _(
+                    "Wilayah %(code)s tidak dikenal; tulis kode kecamatan (mis. 35.07.08), "
+                    "kabupaten/kota (35.07) atau provinsi (35)."
+                )
+                % {"code": code}
+            )
+        return wilayah
+    wilayah = default_wilayah()
+    if wilayah is None:
+        raise WilayahRequired(_("Pilih wilayah laporan: kabupaten/kota atau provinsi."))
+    return wilayah
+
+
+def wilayah_choices(
+    *, only_kabupaten: Wilayah | None = None, kecamatan=None
+) -> list[tuple[str, str]]:
+    """The choices of a wilayah selector: with several kabupaten/kota, each provinsi (when
+    there are several) and each kabupaten/kota; with one, it and its kecamatan. A caller that
+    knows the database's only kabupaten (``only_kabupaten``) and holds its kecamatan rows (with
+    ``code`` and ``name``) reads nothing; else one or two queries."""
+    if only_kabupaten is not None and kecamatan is not None:
+        return [(only_kabupaten.code, only_kabupaten.name)] + [
+            (k.code, _wilayah_name("kecamatan", k.name)) for k in kecamatan
+        ]
+    kabupaten = list(Kabupaten.objects.select_related("provinsi").order_by("code"))
+    if len(kabupaten) > 1:
+        provinsi = {k.provinsi.code: k.provinsi.name for k in kabupaten}
+        choices = []
+        if len(provinsi) > 1:
+            choices += [
+                (code, _wilayah_name("provinsi", name)) for code, name in sorted(provinsi.items())
+            ]
+        return choices + [(k.code, k.name_with_provinsi.title()) for k in kabupaten]
+    choices = [(k.code, _wilayah_name("kabupaten", k.name)) for k in kabupaten]
+    if kecamatan is None:
+        kecamatan = Kecamatan.objects.order_by("code").only("code", "name")
+    return choices + [(k.code, _wilayah_name("kecamatan", k.name)) for k in kecamatan]
 
 
 @dataclass(frozen=True)
@@ -179,6 +270,35 @@ class MonthlyReport:
     wilayah: Wilayah | None = None
     # Some KIM counted in the report are demo data (``KIM.is_demo``): every file says so.
     is_demo: bool = False
+    # Whether ``wilayah`` is the one a report without a wilayah gets (``default_wilayah``):
+    # its files keep the plain name, any other wilayah's name carries its code.
+    wilayah_is_default: bool = True
+
+    @property
+    def by_kabupaten(self) -> bool:
+        """Whether the area table has a row per kabupaten/kota (a provinsi's report) rather
+        than per kecamatan."""
+        return self.wilayah is not None and self.wilayah.level == "provinsi"
+
+    @property
+    def area_table_title(self) -> str:
+        """The title of the area table (page heading, XLSX sheet, PDF section)."""
+        return _("Per kabupaten/kota") if self.by_kabupaten else _("Per kecamatan")
+
+    @property
+    def area_chart_title(self) -> str:
+        """The caption of the area table's coverage chart."""
+        if self.by_kabupaten:
+            return _("Cakupan desa per kabupaten/kota (%)")
+        return _("Cakupan desa per kecamatan (%)")
+
+    @property
+    def file_suffix(self) -> str:
+        """What a file name adds after the month: "-35.07.08" for a wilayah other than the
+        default one, else nothing."""
+        if self.wilayah_is_default or self.wilayah is None or not self.wilayah.code:
+            return ""
+        return f"-{self.wilayah.code}"
 
     @property
     def label(self) -> str:
@@ -204,14 +324,17 @@ class MonthlyReport:
             for key, label, is_percent in FIGURES
         ]
 
-    @staticmethod
-    def kecamatan_header() -> list[str]:
-        """The headers of ``KECAMATAN_COLUMNS``, in the active language."""
-        return [str(label) for label, _is_percent in KECAMATAN_COLUMNS]
+    def kecamatan_header(self) -> list[str]:
+        """The headers of ``KECAMATAN_COLUMNS``, in the active language ("Kabupaten/kota" for
+        the area column of a provinsi's report)."""
+        header = [str(label) for label, _is_percent in KECAMATAN_COLUMNS]
+        if self.by_kabupaten:
+            header[1] = _("Kabupaten/kota")
+        return header
 
     def kecamatan_rows(self) -> list[list]:
-        """One row per kecamatan (by code) and a last row of totals, as plain values in the
-        columns of ``KECAMATAN_COLUMNS``."""
+        """One row per kecamatan (by code; per kabupaten/kota in a provinsi's report) and a
+        last row of totals, as plain values in the columns of ``KECAMATAN_COLUMNS``."""
         rows = [
             [
                 line.code,
@@ -243,11 +366,16 @@ class MonthlyReport:
         return min(self.summary.kim_formed, target.kim_count) if target else None
 
 
-def _status_events(start: datetime.date, end: datetime.date) -> list[StatusEvent]:
-    """Level changes, deactivations and reactivations effective in [start, end], classified
-    against the state just before each (one query: the timelines of the KIM concerned)."""
+def _status_events(
+    start: datetime.date, end: datetime.date, *, within: str = ""
+) -> list[StatusEvent]:
+    """Level changes, deactivations and reactivations effective in [start, end] of the KIM
+    ``within`` a wilayah code, classified against the state just before each (one query: the
+    timelines of the KIM concerned)."""
     changed = KIMStatusChange.objects.filter(
-        effective_on__range=(start, end), kim__voided_at__isnull=True
+        _in("kim__desa__code", within),
+        effective_on__range=(start, end),
+        kim__voided_at__isnull=True,
     ).values("kim")
     entries = (
         KIMStatusChange.objects.filter(kim__in=changed, effective_on__lte=end)
@@ -279,15 +407,61 @@ def _status_events(start: datetime.date, end: datetime.date) -> list[StatusEvent
     return sorted(events, key=lambda e: (e.effective_on, e.kim.name))
 
 
-def build(month: datetime.date) -> MonthlyReport:
-    """The report of ``month`` (first day of a month already checked by ``parse_month``)."""
+def _in(field: str, within: str) -> Q:
+    """Rows whose wilayah code ``field`` lies within wilayah code ``within`` (everything for
+    "")."""
+    return Q(**{f"{field}__startswith": f"{within}."}) if within else Q()
+
+
+def _kabupaten_lines(lines: list[KecamatanLine], within: str) -> list[KecamatanLine]:
+    """The kecamatan lines of a provinsi added up per kabupaten/kota (by code prefix), by code,
+    named as the register names them. One query (the names)."""
+    names = dict(
+        Kabupaten.objects.filter(_in("code", within)).order_by().values_list("code", "name")
+    )
+    groups: dict[str, list[KecamatanLine]] = defaultdict(list)
+    for line in lines:
+        groups[line.code[:5]].append(line)
+    result = []
+    for code in sorted(groups):
+        group = groups[code]
+        desa_total = sum(line.desa_total for line in group)
+        desa_covered = sum(line.desa_covered for line in group)
+        result.append(
+            KecamatanLine(
+                code=code,
+                name=names[code].title() if code in names else code,
+                desa_total=desa_total,
+                desa_covered=desa_covered,
+                coverage_percent=coverage_percent(desa_covered, desa_total),
+                kim_formed=sum(line.kim_formed for line in group),
+                kim_active=sum(line.kim_active for line in group),
+                by_level={
+                    level: sum(line.by_level[level] for line in group) for level in KIMLevel.values
+                },
+                new_this_month=sum(line.new_this_month for line in group),
+            )
+        )
+    return result
+
+
+def build(month: datetime.date, wilayah: Wilayah | None = None) -> MonthlyReport:
+    """The report of ``month`` (first day of a month already checked by ``parse_month``) for
+    ``wilayah`` (None: ``resolve_wilayah(None)``, which may raise ``WilayahRequired``): every
+    figure and list of the kecamatan within it, from the same definitions as the dashboard."""
+    if wilayah is None:
+        wilayah, is_default = resolve_wilayah(None), True
+    else:
+        # Only a kabupaten can be the default one besides everything: one query for those.
+        is_default = wilayah.level in ("kabupaten", "") and default_wilayah() == wilayah
+    within = wilayah.code
     as_of = report_date(month)
     previous_month_end = month - datetime.timedelta(days=1)
     previous_december = datetime.date(month.year - 1, 12, 31)
-    summary = coverage.summary(as_of)
+    summary = coverage.summary(as_of, within)
     new_counts = dict(
         KIM.objects.counted()
-        .filter(formed_on__range=(month, as_of))
+        .filter(_in("desa__code", within), formed_on__range=(month, as_of))
         .order_by()
         .values_list("desa__kecamatan")
         .annotate(n=Count("pk"))
@@ -306,32 +480,39 @@ def build(month: datetime.date) -> MonthlyReport:
         )
         for k in summary.kecamatan
     ]
+    if wilayah.level == "provinsi":
+        kecamatan = _kabupaten_lines(kecamatan, within)
     desa_without: dict[str, list[coverage.DesaLine]] = defaultdict(list)
-    for desa in coverage.desa_without_active_kim(as_of):
+    for desa in coverage.desa_without_active_kim(as_of, within=within):
         desa_without[desa.kecamatan.name].append(desa)
-    kabupaten = list(Kabupaten.objects.values_list("name", flat=True)[:2])
     return MonthlyReport(
         month=month,
         as_of=as_of,
         generated_at=timezone.localtime(),
-        area_name=kabupaten[0].title() if len(kabupaten) == 1 else _("Semua wilayah"),
+        area_name=wilayah.name,
         summary=summary,
-        previous_month=coverage.summary(previous_month_end),
-        previous_december=coverage.summary(previous_december),
+        previous_month=coverage.summary(previous_month_end, within),
+        previous_december=coverage.summary(previous_december, within),
         kecamatan=kecamatan,
         formed_this_month=list(
             KIM.objects.counted()
-            .filter(formed_on__range=(month, as_of))
+            .filter(_in("desa__code", within), formed_on__range=(month, as_of))
             .for_table()
             .order_by("formed_on", "name")
         ),
-        status_events=_status_events(month, as_of),
+        status_events=_status_events(month, as_of, within=within),
         desa_without_kim=dict(desa_without),
-        kim_needing_check=coverage.kim_needing_check(as_of),
+        kim_needing_check=coverage.kim_needing_check(as_of, within=within),
         kim_mandiri=list(
             KIM.objects.at_level_on(KIMLevel.MANDIRI, as_of)
-            .filter(active_on=True)
+            .filter(_in("desa__code", within), active_on=True)
             .for_table()
             .order_by("name")
         ),
+        wilayah=wilayah,
+        wilayah_is_default=is_default,
+        # Demo data counted in this report: every file and page says so.
+        is_demo=KIM.objects.counted()
+        .filter(_in("desa__code", within), is_demo=True, formed_on__lte=as_of)
+        .exists(),
     )

@@ -13,7 +13,7 @@ from kimtracker.asof import AsOfMixin
 from kimtracker.downloads import attachment, offered_format
 from kimtracker.forms import add_service_errors
 
-from . import monthly, opendata, services
+from . import monthly, opendata, publication_views, services
 from .forms import TargetForm
 from .models import Target
 
@@ -41,8 +41,15 @@ class MonthlyReportView(ReportsPermissionMixin, View):
 
     def get(self, request, month):
         kind = offered_format(request.GET.get("format"), self.formats)
+        code = request.GET.get("wilayah", "").strip()
         try:
-            report = monthly.build(monthly.parse_month(month))
+            first_day = monthly.parse_month(month)
+            # Without ?wilayah= build() resolves the default itself (no query more).
+            report = monthly.build(first_day, monthly.resolve_wilayah(code) if code else None)
+        except monthly.WilayahRequired as error:
+            # Several kabupaten/kota: ask which, before any figure or list of the country.
+            context = {"month": first_day, "message": str(error), "choices": _wilayah_choices()}
+            return render(request, "reports/monthly_wilayah.html", context)
         except monthly.MonthError as error:
             context = {
                 "months": monthly.available_months(),
@@ -61,10 +68,35 @@ class MonthlyReportView(ReportsPermissionMixin, View):
             except exports.PDFUnavailable as error:
                 messages.error(request, str(error))
                 return render(
-                    request, "reports/monthly_report.html", {"report": report}, status=503
+                    request,
+                    "reports/monthly_report.html",
+                    _report_context(report, asked=code),
+                    status=503,
                 )
             return attachment(content, exports.filename(report, kind), kind)
-        return render(request, "reports/monthly_report.html", {"report": report})
+        context = _report_context(report, asked=code)
+        context.update(publication_views.panel(request, report))
+        return render(request, "reports/monthly_report.html", context)
+
+
+def _wilayah_choices(report: monthly.MonthlyReport | None = None, asked: str = "") -> list:
+    """The wilayah selector's choices; read from the report itself (no query) when it is the
+    default report of a database with one kabupaten (its rows are every kecamatan)."""
+    if report is not None and not asked and report.wilayah and report.wilayah.level == "kabupaten":
+        return monthly.wilayah_choices(
+            only_kabupaten=report.wilayah, kecamatan=report.summary.kecamatan
+        )
+    return monthly.wilayah_choices()
+
+
+def _report_context(report: monthly.MonthlyReport, *, asked: str) -> dict:
+    """The report page's context: the report, its wilayah selector and the query string its
+    file links keep (``?wilayah=``)."""
+    return {
+        "report": report,
+        "wilayah_choices": _wilayah_choices(report, asked),
+        "wilayah_query": f"wilayah={report.wilayah.code}&" if asked and report.wilayah else "",
+    }
 
 
 class TargetView(ReportsPermissionMixin, FormView):

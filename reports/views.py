@@ -6,6 +6,7 @@ import json
 import re
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -23,7 +24,7 @@ from kimtracker.roles import ViewPermissionMixin
 from villages.choices import KIMLevel
 from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
 
-from . import bands, coverage, followup
+from . import bands, coverage, followup, monthly
 
 
 def _with_date(url: str, as_of: datetime.date) -> str:
@@ -38,17 +39,41 @@ CHART_TITLES = {
 
 
 class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
+    """The headline figures, charts and lists as of a date, of everything or ``?wilayah=CODE``
+    (a kecamatan, kabupaten/kota or provinsi): the same definitions either way
+    (``coverage.summary(on, within)``)."""
+
     template_name = "reports/dashboard.html"
 
+    def get(self, request, *args, **kwargs):
+        code = request.GET.get("wilayah", "").strip()
+        self.wilayah = monthly.find_wilayah(code) if code else None
+        if code and self.wilayah is None:
+            # Figures of everything, with the reason: a mistyped link still shows a page.
+            messages.warning(
+                request,
+                _(
+                    "Wilayah %(code)s tidak dikenal; ditampilkan semua wilayah. Tulis kode "
+                    "kecamatan (mis. 35.07.08), kabupaten/kota (35.07) atau provinsi (35)."
+                )
+                % {"code": code},
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        summary = coverage.summary(self.as_of)
+        within = self.wilayah.code if self.wilayah else ""
+        everything = coverage.summary(self.as_of)
+        summary = coverage.within_summary(everything, within) if within else everything
         # The x-axis ends at the month asked about: a past date shows the history up to it,
         # with the target it works towards as a labelled line rather than empty months.
-        series = coverage.monthly_series(self.as_of)
-        needing_check = coverage.kim_needing_check_first(self.as_of)
+        series = coverage.monthly_series(self.as_of, within=within)
+        needing_check = coverage.kim_needing_check_first(self.as_of, within)
         without = summary.kecamatan_without_active
         chart_level, bars = self._bars(summary)
         return super().get_context_data(
+            wilayah=self.wilayah,
+            wilayah_choices=self._wilayah_choices(everything),
+            **self._list_queries(),
             summary=summary,
             needing_check=needing_check,
             needing_check_count=needing_check[0].total if needing_check else 0,
@@ -74,6 +99,32 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
             bar_chart=bars,
             **kwargs,
         )
+
+    @staticmethod
+    def _wilayah_choices(everything: coverage.Summary) -> tuple[str, list[tuple[str, str]]]:
+        """The selector: the empty choice's label and the choices. With several kabupaten/kota
+        (told from the kecamatan codes at hand) each kabupaten/kota, and provinsi when there
+        are several (one query); else the kecamatan (no query)."""
+        if len({k.code[:5] for k in everything.kecamatan}) > 1:
+            return _("Semua wilayah"), monthly.wilayah_choices()
+        return _("Semua kecamatan"), [(k.code, k.name) for k in everything.kecamatan]
+
+    def _list_queries(self) -> dict[str, str]:
+        """What the links to the lists add to keep the wilayah: the KIM and desa lists take a
+        kecamatan (``&kecamatan=``), the kecamatan list a kabupaten/kota or provinsi
+        (``&wilayah=``)."""
+        wilayah = self.wilayah
+        if wilayah is None:
+            return {"list_query": "", "kecamatan_list_query": ""}
+        if wilayah.level == "kecamatan":
+            return {
+                "list_query": f"&{urlencode({'kecamatan': wilayah.code})}",
+                "kecamatan_list_query": "",
+            }
+        return {
+            "list_query": "",
+            "kecamatan_list_query": f"&{urlencode({'wilayah': wilayah.code})}",
+        }
 
     def _bars(self, summary) -> tuple[str, list[dict]]:
         """The coverage bars, highest first: one per kecamatan, or per kabupaten or provinsi

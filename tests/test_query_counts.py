@@ -75,6 +75,9 @@ PAGES = [
     Page("dashboard", STAF, "/"),
     Page("dashboard 2023-06-25", STAF, "/", MID_2023),
     Page("dashboard 2024-06-30", STAF, "/", {"tanggal": "2024-06-30"}),
+    # A wilayah's dashboard: one kecamatan or a whole provinsi, the same reads.
+    Page("dashboard wilayah kecamatan", STAF, "/", {**MID_2023, "wilayah": "35.07.07"}),
+    Page("dashboard wilayah provinsi", STAF, "/", {**MID_2023, "wilayah": "35"}),
     Page("map without boundaries", STAF, "/peta/", MID_2023),
     Page("map", STAF, "/peta/", MID_2023, setup=boundaries),
     Page("map data kecamatan", STAF, "/peta/data/", MID_2023, setup=boundaries),
@@ -114,6 +117,7 @@ PAGES = [
     Page("monthly report xlsx", MANAJER, "/laporan/bulanan/2023-06/", {"format": "xlsx"}),
     Page("monthly report pdf", MANAJER, "/laporan/bulanan/2023-06/", {"format": "pdf"}),
     Page("monthly report csv", MANAJER, "/laporan/bulanan/2023-06/", {"format": "csv"}),
+    Page("monthly report kecamatan", MANAJER, "/laporan/bulanan/2023-06/", {"wilayah": "35.07.07"}),
     Page("targets", MANAJER, "/laporan/target/"),
     Page("open data csv", MANAJER, "/laporan/data-terbuka/kim.csv", MID_2023),
     Page("open data json", MANAJER, "/laporan/data-terbuka/kim.json", MID_2023),
