@@ -23,6 +23,7 @@ import segno
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -364,6 +365,15 @@ class Change:
 
 
 @dataclasses.dataclass(frozen=True)
+class AreaChanges:
+    """The values of one area's row (a kecamatan, or a kabupaten in a province's report) that
+    differ."""
+
+    name: str
+    changes: list[Change]
+
+
+@dataclasses.dataclass(frozen=True)
 class Cause:
     """A write recorded after the publication that touches the month: which KIM, what, who,
     when."""
@@ -383,7 +393,7 @@ class Cause:
 class Difference:
     publication: Publication
     figures: list[Change]
-    areas: list[Change]
+    areas: list[AreaChanges]
     lists: list[Change]
     kim_added: list[dict]
     kim_removed: list[dict]
@@ -415,20 +425,23 @@ def difference(publication: Publication, report: monthly.MonthlyReport) -> Diffe
     percent = [is_percent for _label, is_percent in monthly.KECAMATAN_COLUMNS]
     published_rows = {(row[0], row[1]): row for row in then["areas"]["rows"]}
     areas = []
-    for row in now["areas"]["rows"]:
+    # Each area's row (the total row is the headline figures, above).
+    for row in now["areas"]["rows"][:-1]:
         before = published_rows.get((row[0], row[1]))
         if before is None:
             continue
-        for column in range(2, min(len(row), len(before), len(header))):
-            if row[column] != before[column]:
-                areas.append(
-                    Change(
-                        label=f"{row[1]} · {header[column]}",
-                        published=before[column],
-                        now=row[column],
-                        is_percent=percent[column] if column < len(percent) else False,
-                    )
-                )
+        changes = [
+            Change(
+                label=header[column],
+                published=before[column],
+                now=row[column],
+                is_percent=percent[column] if column < len(percent) else False,
+            )
+            for column in range(2, min(len(row), len(before), len(header)))
+            if row[column] != before[column]
+        ]
+        if changes:
+            areas.append(AreaChanges(name=row[1], changes=changes))
     lists = []
     for key, label in (
         ("formed", _("KIM dibentuk bulan ini")),
@@ -529,9 +542,15 @@ def _causes(publication: Publication, report: monthly.MonthlyReport) -> tuple[li
                 reason=record.history_change_reason or "",
             )
         )
+    # A status change, not the opening entry a registration writes (the registration is
+    # listed above).
+    earlier = KIMStatusChange.objects.filter(kim=OuterRef("kim"), pk__lt=OuterRef("pk"))
     for change in (
         KIMStatusChange.objects.filter(
-            recorded_at__gt=since, effective_on__lte=as_of, **_within(prefix, "kim__desa__code")
+            Exists(earlier),
+            recorded_at__gt=since,
+            effective_on__lte=as_of,
+            **_within(prefix, "kim__desa__code"),
         )
         .select_related("kim", "recorded_by")
         .only(
