@@ -237,6 +237,9 @@ def test_with_two_kabupaten_the_report_asks_for_a_wilayah(demo, manager_client):
         assert name not in html
     assert "data-summary" not in html
     assert "data-per-kecamatan" not in html
+    # A file asked for before its wilayah: the choice keeps the format.
+    html = manager_client.get("/laporan/bulanan/2023-06/", {"format": "xlsx"}).content.decode()
+    assert '<input type="hidden" name="format" value="xlsx">' in html
     with pytest.raises(monthly.WilayahRequired):
         monthly.build(JUNE)
     with pytest.raises(CommandError, match="--wilayah"):
@@ -284,6 +287,7 @@ def test_the_page_keeps_the_wilayah_in_its_links_and_offers_a_selector(demo, man
     html = manager_client.get("/laporan/bulanan/2023-06/", {"wilayah": "35.07.07"}).content
     html = html.decode()
     assert 'href="?wilayah=35.07.07&amp;format=xlsx"' in html
+    assert 'name="format"' not in html
     assert re.search(r'<option value="35.07.07" selected>', html)
     # The default report: plain links, its kabupaten selected.
     html = manager_client.get("/laporan/bulanan/2023-06/").content.decode()
