@@ -172,8 +172,11 @@ def _read_consistently(month: datetime.date, wilayah: monthly.Wilayah):
     """The report and its progress series read from one snapshot of the database: on
     PostgreSQL in a REPEATABLE READ transaction (a write committed meanwhile is either wholly
     in or wholly out); SQLite runs one writer at a time and reads in one transaction too."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        # Only the transaction's first statement may set its isolation: inside a caller's
+        # transaction (a test's, a command's) the reads share that one.
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         report = monthly.build(month, wilayah)

@@ -47,6 +47,35 @@ def kim_detail() -> str:
     return KIM.objects.get(desa__code="35.07.07.2016").get_absolute_url()
 
 
+def published_then_changed() -> None:
+    """June 2023 published, then three KIM formed in June registered after it: the report page
+    shows the difference and its causes."""
+    import datetime
+
+    from reports import monthly, publishing
+    from villages import services
+
+    publication = publishing.request_publication(
+        datetime.date(2023, 6, 1), monthly.resolve_wilayah(None), by=None, enqueue=print
+    )
+    publishing.run(publication.pk)
+    for code in ("35.07.08.2001", "35.07.08.2002", "35.07.28.2001"):
+        services.register_kim(
+            desa=Desa.objects.get(code=code),
+            name="KIM Terlambat",
+            formed_on=datetime.date(2023, 6, 20),
+            by=None,
+        )
+
+
+def verification_url() -> str:
+    from django.urls import reverse
+
+    from reports.models import Publication
+
+    return reverse("reports:verify", args=[Publication.objects.get().public_id])
+
+
 def boundaries() -> None:
     """Two kecamatan and one desa with a boundary (small squares), so the map draws them."""
 
@@ -118,6 +147,27 @@ PAGES = [
     Page("monthly report pdf", MANAJER, "/laporan/bulanan/2023-06/", {"format": "pdf"}),
     Page("monthly report csv", MANAJER, "/laporan/bulanan/2023-06/", {"format": "csv"}),
     Page("monthly report kecamatan", MANAJER, "/laporan/bulanan/2023-06/", {"wilayah": "35.07.07"}),
+    Page(
+        "monthly report published and changed",
+        MANAJER,
+        "/laporan/bulanan/2023-06/",
+        setup=published_then_changed,
+    ),
+    Page(
+        "published version",
+        MANAJER,
+        "/laporan/bulanan/2023-06/terbitan/1/",
+        {"wilayah": "35.07"},
+        published_then_changed,
+    ),
+    Page(
+        "published version pdf",
+        MANAJER,
+        "/laporan/bulanan/2023-06/terbitan/1/",
+        {"wilayah": "35.07", "format": "pdf"},
+        published_then_changed,
+    ),
+    Page("verification", MANAJER, verification_url, setup=published_then_changed),
     Page("targets", MANAJER, "/laporan/target/"),
     Page("open data csv", MANAJER, "/laporan/data-terbuka/kim.csv", MID_2023),
     Page("open data json", MANAJER, "/laporan/data-terbuka/kim.json", MID_2023),

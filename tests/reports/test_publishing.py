@@ -342,3 +342,30 @@ def test_a_queued_publication_shows_its_progress_and_a_stalled_worker(client, ma
     with pytest.raises(ValidationError, match="sedang diterbitkan"):
         publishing.request_publication(JUNE, monthly.resolve_wilayah(None), by=manajer)
     assert Publication.objects.count() == 1
+
+
+def test_the_difference_costs_the_same_queries_for_one_late_write_as_for_five(
+    client, manajer, published_june
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = user_with_role("petugas_lapangan", "Petugas")
+    codes = ["35.07.08.2001", "35.07.08.2002", "35.07.08.2003", "35.07.28.2001", "35.07.11.2001"]
+
+    def late(code):
+        services.register_kim(
+            desa=Desa.objects.get(code=code), name="KIM Terlambat", formed_on=JUNE, by=officer
+        )
+
+    def report_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(REPORT_URL).status_code == 200
+        return len(queries)
+
+    late(codes[0])
+    one = report_queries()
+    for code in codes[1:]:
+        late(code)
+    assert report_queries() == one
+    assert len(client.get(REPORT_URL).context["difference"].causes) == 5
