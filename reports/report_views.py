@@ -15,7 +15,10 @@ from kimtracker.forms import add_service_errors
 
 from . import monthly, opendata, publication_views, services
 from .forms import TargetForm
-from .models import Target
+from .models import Publication, Target
+
+# Publications listed on the reports page, newest first.
+RECENT_PUBLICATIONS = 10
 
 
 class ReportsPermissionMixin(PermissionRequiredMixin):
@@ -28,8 +31,16 @@ class ReportIndexView(ReportsPermissionMixin, TemplateView):
     template_name = "reports/report_index.html"
 
     def get_context_data(self, **kwargs):
+        done = Publication.objects.filter(status=Publication.Status.DONE)
+        recent = list(done.order_by("-published_at")[:RECENT_PUBLICATIONS])
+        for publication in recent:
+            publication.url = publication_views.publication_url(publication)
         return super().get_context_data(
-            months=monthly.available_months(), targets=Target.objects.all(), **kwargs
+            months=monthly.available_months(),
+            targets=Target.objects.all(),
+            published_months=set(done.values_list("month", flat=True).distinct()),
+            recent_publications=recent,
+            **kwargs,
         )
 
 

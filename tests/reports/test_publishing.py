@@ -369,3 +369,10 @@ def test_the_difference_costs_the_same_queries_for_one_late_write_as_for_five(
         late(code)
     assert report_queries() == one
     assert len(client.get(REPORT_URL).context["difference"].causes) == 5
+
+
+def test_the_reports_page_lists_the_publications(client, published_june):
+    publication, _files = published_june
+    page = client.get(reverse("reports:index")).content.decode()
+    assert publication.number in page
+    assert "data-published" in page
