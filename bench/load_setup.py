@@ -142,7 +142,7 @@ def cmd_free_port(args) -> None:
 
 
 def cmd_session(args) -> None:
-    """A Petugas with no kecamatan assignment (so: every kecamatan), logged in server-side (no
+    """A Petugas of the whole country (wilayah ""), logged in server-side (no
     POST to the login page, which django-axes throttles); then the CSRF pair from the form."""
     django_setup()
     from django.conf import settings
@@ -161,7 +161,9 @@ def cmd_session(args) -> None:
     user.is_superuser = user.is_staff = False
     user.save()
     user.groups.set([Group.objects.get(name=roles.PETUGAS)])
-    user.kecamatan_assignments.all().delete()
+    # The whole country: the load test registers KIM anywhere.
+    user.wilayah_scope.all().delete()
+    user.wilayah_scope.create(code="")
     user = get_user_model().objects.get(pk=user.pk)
     sample = Desa.objects.select_related("kecamatan").first()
     if not user.has_perm(roles.PERM_ADD) or not permissions.may_write_in(

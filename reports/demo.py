@@ -302,6 +302,7 @@ def _activities_after_published(kims: list[KIM], by, *, seed: int, today: dateti
 
 
 DEMO_ACCOUNTS = {"staf-demo": "Staf", "petugas-demo": "Petugas", "manajer-demo": "Manajer"}
+DEMO_WILAYAH = "35.07"
 
 
 def create_demo_accounts() -> list[tuple[str, str, str | None]]:
@@ -321,5 +322,7 @@ def create_demo_accounts() -> list[tuple[str, str, str | None]]:
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name=role))
+        # The demo offices work in Kabupaten Malang (villages.scope).
+        user.wilayah_scope.get_or_create(code=DEMO_WILAYAH)
         created.append((username, role, password))
     return created

@@ -19,18 +19,32 @@ def indonesian():
         yield
 
 
-def user_with_role(username: str, role: str):
-    """A user in one of the role groups (re-created if a transactional test flushed them)."""
+def user_with_role(username: str, role: str, wilayah: tuple[str, ...] = ("",)):
+    """A user in one of the role groups (re-created if a transactional test flushed them),
+    working within ``wilayah`` (default the whole country, as every user did before wilayah
+    scopes)."""
     if not Group.objects.filter(name=role).exists():
         sync_roles()
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get(name=role))
+    for code in wilayah:
+        user.wilayah_scope.create(code=code)
     return user
+
+
+def limit_to(user, *codes: str) -> None:
+    """Let ``user`` work only within the wilayah ``codes`` (kecamatan, kabupaten, provinsi)."""
+    from villages import scope
+
+    user.wilayah_scope.all().delete()
+    for code in codes:
+        user.wilayah_scope.create(code=code)
+    scope.forget(user)
 
 
 @pytest.fixture
 def user(db):
-    """A Petugas (officer) with no kecamatan assignment: may write everywhere."""
+    """A Petugas (officer) working in the whole country: may write everywhere."""
     return user_with_role("petugas", PETUGAS)
 
 

@@ -238,7 +238,7 @@ def test_probed_inputs_get_no_server_error(login, role):
     # An admin form refused with a posted id that cannot be one (autocomplete fields).
     for url, field in (
         ("/admin/villages/kim/add/", "desa"),
-        ("/admin/villages/kecamatanassignment/add/", "kecamatan"),
+        ("/admin/villages/userwilayah/add/", "user"),
         ("/admin/villages/kimstatuschange/add/", "kim"),
     ):
         response = client.post(url, {field: "35.07.08"})

@@ -16,9 +16,9 @@ from .models import (
     Desa,
     Kabupaten,
     Kecamatan,
-    KecamatanAssignment,
     KIMStatusChange,
     Provinsi,
+    UserWilayah,
 )
 
 
@@ -159,13 +159,14 @@ class KIMAdmin(HistoryAdmin):
             services.delete_kim(kim=kim, by=request.user)
 
 
-@admin.register(KecamatanAssignment)
-class KecamatanAssignmentAdmin(ModelAdmin):
-    list_display = ["user", "kecamatan"]
-    list_select_related = ["user", "kecamatan"]
-    search_fields = ["user__username", "kecamatan__name", "kecamatan__code"]
-    list_filter = [area_list_filter("kecamatan")]
-    autocomplete_fields = ["kecamatan"]
+@admin.register(UserWilayah)
+class UserWilayahAdmin(ModelAdmin):
+    """The wilayah each user works within (``villages.scope``); ``manage.py grant`` and the
+    users page set them with the role."""
+
+    list_display = ["user", "code", "granted_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "code"]
 
 
 @admin.register(KIMStatusChange)

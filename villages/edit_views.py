@@ -1,5 +1,5 @@
 """Pages that write the registry: register, edit, record a status change, void. Each view
-checks the role (and the kecamatan assignment, through the service), hands the form's data to
+checks the role (and the user's wilayah, through the service), hands the form's data to
 ``villages.services`` and turns its refusals into messages next to the fields."""
 
 import uuid

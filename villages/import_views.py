@@ -213,7 +213,7 @@ class ImportConfirmView(ImportKindMixin, View):
             if exc.plan is None:
                 return redirect(kind.url_name)
             # The registry changed since the preview (someone wrote the same rows meanwhile, or
-            # the user's assignment changed).
+            # the user's wilayah changed).
             return render(
                 request,
                 PREVIEW_TEMPLATE,

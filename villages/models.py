@@ -396,36 +396,50 @@ class KIMStatusChange(models.Model):
             )
 
 
-class KecamatanAssignment(models.Model):
-    """A Petugas assigned to a kecamatan edits only KIM there; a Petugas with no assignment edits
-    everywhere (see ``villages.permissions``)."""
+class UserWilayah(models.Model):
+    """A wilayah a user works within: a provinsi ("35"), kabupaten/kota ("35.07") or kecamatan
+    ("35.07.08") by its Kemendagri code, or the whole country (code ""). Everything the user
+    reads and writes stays within the union of their wilayah (``villages.scope``); a user
+    without any sees nothing, the superuser everything."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
-        related_name="kecamatan_assignments",
-        verbose_name=_("petugas"),
+        related_name="wilayah_scope",
+        verbose_name=_("pengguna"),
     )
-    kecamatan = models.ForeignKey(
-        Kecamatan,
-        on_delete=models.CASCADE,
-        related_name="assignments",
-        verbose_name=_("kecamatan"),
+    code = models.CharField(
+        _("kode wilayah"),
+        max_length=8,
+        blank=True,
+        help_text=_(
+            "Provinsi (35), kabupaten/kota (35.07) atau kecamatan (35.07.08); kosong: seluruh "
+            "Indonesia."
+        ),
     )
+    granted_at = models.DateTimeField(_("diberikan pada"), auto_now_add=True)
+
+    history = HistoricalRecords(verbose_name=_("riwayat wilayah pengguna"))
 
     class Meta:
-        verbose_name = _("penugasan kecamatan")
-        verbose_name_plural = _("penugasan kecamatan")
+        ordering = ["user", "code"]
+        verbose_name = _("wilayah pengguna")
+        verbose_name_plural = _("wilayah pengguna")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "kecamatan"],
-                name="assignment_unique",
-                violation_error_message=_("Petugas ini sudah ditugaskan di kecamatan tersebut."),
-            )
+                fields=["user", "code"],
+                name="user_wilayah_unique",
+                violation_error_message=_("Pengguna ini sudah punya wilayah tersebut."),
+            ),
+            models.CheckConstraint(
+                condition=Q(code="") | Q(code__regex=r"^[0-9]{2}([.][0-9]{2}){0,2}$"),
+                name="user_wilayah_code_format",
+                violation_error_message=_("Kode wilayah ditulis seperti 35, 35.07 atau 35.07.08."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} - {self.kecamatan}"
+        return f"{self.user} - {self.code or '*'}"
 
 
 class KIMActivity(models.Model):

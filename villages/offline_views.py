@@ -11,10 +11,10 @@ from django.views.generic import TemplateView
 from kimtracker import roles
 from kimtracker.vendor import VENDOR_ASSETS
 
-from . import permissions
+from . import scope
 from .models import KIM, Kecamatan
 
-# The entry forms kept for this many KIM at most (an officer without an assignment may write
+# The entry forms kept for this many KIM at most (an officer of a large wilayah may write
 # everywhere; the whole kabupaten's forms would be too much to fetch on each refresh).
 OFFLINE_KIM_LIMIT = 100
 # The app's own files that every entry page needs.
@@ -46,11 +46,8 @@ class OfflinePrecacheView(View):
         urls = [static(path) for path in SHELL_FILES]
         urls += [static(VENDOR_ASSETS[key].local) for key in ("bootstrap-css", "bootstrap-js")]
         urls.append(reverse("villages:offline_queue"))
-        kecamatan = Kecamatan.objects.order_by("code")
-        assigned = permissions.assigned_kecamatan_ids(user)
-        if assigned:
-            kecamatan = kecamatan.filter(pk__in=assigned)
-        elif Kecamatan.objects.too_many_to_list():
+        kecamatan = Kecamatan.objects.filter(scope.of(user).q("code")).order_by("code")
+        if kecamatan.too_many_to_list():
             kecamatan = kecamatan.none()  # a province: the officer picks online
         if user.has_perm(roles.PERM_ADD):
             urls.append(reverse("villages:kim_create"))
@@ -64,8 +61,7 @@ class OfflinePrecacheView(View):
                     {code.rsplit(".", 1)[0] for code in kecamatan.values_list("code", flat=True)}
                 )
                 urls += [f"{options}?kabupaten={code}" for code in kabupaten]
-        kims = KIM.objects.counted().order_by("name")
-        kims = kims.filter(desa__kecamatan__in=kecamatan) if assigned else kims
+        kims = KIM.objects.counted().filter(scope.of(user).q("desa__code")).order_by("name")
         for kim in kims.only("pk")[:OFFLINE_KIM_LIMIT]:
             if user.has_perm(roles.PERM_ACTIVITY):
                 urls.append(reverse("villages:kim_activity", args=[kim.pk]))

@@ -1,35 +1,25 @@
-"""Who may write what. Roles give permissions (``kimtracker.roles``); on top of them a Petugas
-assigned to kecamatan edits only KIM there. The services call ``check`` on every write, and
-views use the same functions to show or hide what a user may do."""
+"""Who may write what. Roles give permissions (``kimtracker.roles``); on top of them every user
+writes only within their wilayah (``villages.scope``). The services call ``check`` on every
+write, and views use the same functions to show or hide what a user may do."""
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-
-def assigned_kecamatan_ids(user) -> set[int]:
-    """Kecamatan a user is limited to; empty means everywhere. Cached on the user object."""
-    if not hasattr(user, "_kim_kecamatan_ids"):
-        user._kim_kecamatan_ids = set(
-            user.kecamatan_assignments.values_list("kecamatan_id", flat=True)
-        )
-    return user._kim_kecamatan_ids
+from . import scope
 
 
 def check(user, desa, permission: str) -> None:
-    """Raise ``PermissionDenied`` with a clear message unless ``user`` may write in ``desa``.
-    ``user`` None is the system itself (demo data, migrations)."""
+    """Raise ``PermissionDenied`` with a clear message unless ``user`` may write in ``desa``:
+    the role's permission, and the desa within the user's wilayah (``villages.scope``). ``user``
+    None is the system itself (demo data, migrations)."""
     if user is None or user.is_superuser:
         return
     if not user.has_perm(permission):
         raise PermissionDenied(_("Peran Anda tidak mengizinkan perubahan ini."))
-    limited = assigned_kecamatan_ids(user)
-    if limited and desa.kecamatan_id not in limited:
+    if not scope.of(user).contains(desa.code):
         raise PermissionDenied(
-            _(
-                "Anda hanya ditugaskan mengubah KIM di kecamatan tertentu; %(kecamatan)s bukan "
-                "salah satunya."
-            )
-            % {"kecamatan": desa.kecamatan.name}
+            _("%(desa)s (Kecamatan %(kecamatan)s) di luar wilayah kerja Anda.")
+            % {"desa": desa.name, "kecamatan": desa.kecamatan.name}
         )
 
 

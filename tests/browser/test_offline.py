@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from villages import services
-from villages.models import KIM, Desa, Kecamatan, KecamatanAssignment
+from villages.models import KIM, Desa, Kecamatan
 
-from ..conftest import user_with_role
+from ..conftest import limit_to, user_with_role
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def log_in_assigned_officer(page, live_server, username: str):
     officer = user_with_role(username, "Petugas")
     officer.set_password(PASSWORD)
     officer.save()
-    KecamatanAssignment.objects.create(user=officer, kecamatan=Kecamatan.objects.get(code=WAJAK))
+    limit_to(officer, Kecamatan.objects.get(code=WAJAK).code)
     page.goto(f"{live_server.url}/akun/masuk/?next=/kim/baru/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)

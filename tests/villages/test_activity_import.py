@@ -23,8 +23,9 @@ from villages.import_views import ACTIVITY_IMPORT, SESSION_KEY
 from villages.importing import activity, files
 from villages.importing import kim as kim_importer
 from villages.importing.plan import ImportCounts, ImportRefused
-from villages.models import KecamatanAssignment, KIMActivity
+from villages.models import KIMActivity
 
+from ..conftest import limit_to
 from ..factories import DesaFactory, KecamatanFactory, KIMFactory
 
 D = datetime.date
@@ -246,7 +247,7 @@ def test_officer_of_another_kecamatan_gets_row_errors(user, desa, kim):
         kim=kim, occurred_on=D(2023, 1, 10), kind="diskusi", description="Lama", by=user
     )
     elsewhere = DesaFactory(kecamatan=KecamatanFactory(name="Kasembon"))
-    KecamatanAssignment.objects.create(user=user, kecamatan=elsewhere.kecamatan)
+    limit_to(user, elsewhere.kecamatan.code)
     KIMFactory(desa=elsewhere, name="KIM Dalam", by=None)
     user = type(user).objects.get(pk=user.pk)  # the assignments as a new request sees them
     content = csv_bytes(
@@ -262,7 +263,7 @@ def test_officer_of_another_kecamatan_gets_row_errors(user, desa, kim):
         (2, "kode_desa"),
         (3, "kode_desa"),
     ]
-    assert all("ditugaskan" in message for _r, _c, message in plan.errors)
+    assert all("di luar wilayah kerja Anda" in message for _r, _c, message in plan.errors)
     with pytest.raises(ImportRefused):
         activity.run(plan, by=user, filename="a.csv")
     assert KIMActivity.objects.count() == 1

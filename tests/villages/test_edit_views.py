@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from villages import services
-from villages.models import KIM, Desa, Kecamatan, KecamatanAssignment
+from villages.models import KIM, Desa, Kecamatan
 
+from ..conftest import limit_to
 from ..factories import kota_batu
 
 D = datetime.date
@@ -209,7 +210,7 @@ def test_staf_cannot_write(staff_client, malang, user):
 
 
 def test_assigned_officer_edits_only_their_kecamatan(officer_client, user, malang):
-    KecamatanAssignment.objects.create(user=user, kecamatan=Kecamatan.objects.get(code="35.07.07"))
+    limit_to(user, Kecamatan.objects.get(code="35.07.07").code)
     response = officer_client.post(reverse("villages:kim_create"), form_data())
     assert response.status_code == 403
     assert not KIM.objects.exists()

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from villages.fields import KIM_DETAIL_FIELDS
 from villages.import_views import SESSION_KEY
 from villages.importing import kim as importer
-from villages.models import KIM, KecamatanAssignment, KIMStatusChange
+from villages.models import KIM, KIMStatusChange
 
+from ..conftest import limit_to
 from ..factories import DesaFactory, KecamatanFactory, KIMFactory
 
 D = datetime.date
@@ -422,7 +423,7 @@ def test_errors_name_their_row_and_column(user, desa, existing):
 
 def test_officer_of_another_kecamatan_gets_row_errors(user, desa):
     elsewhere = DesaFactory(kecamatan=KecamatanFactory(name="Kasembon"))
-    KecamatanAssignment.objects.create(user=user, kecamatan=elsewhere.kecamatan)
+    limit_to(user, elsewhere.kecamatan.code)
     content = csv_bytes(
         [
             {"kode_desa": desa.code, "nama_kim": "KIM Luar", "tanggal_pembentukan": "2023-01-01"},
@@ -437,7 +438,7 @@ def test_officer_of_another_kecamatan_gets_row_errors(user, desa):
     assert [o.action for o in plan.outcomes] == ["error", "create"]
     ((row, column, message),) = plan.errors
     assert (row, column) == (2, "kode_desa")
-    assert "ditugaskan" in message
+    assert "di luar wilayah kerja Anda" in message
     with pytest.raises(importer.ImportRefused):
         importer.run(plan, by=user, filename="a.csv")
     assert not KIM.objects.exists()
@@ -652,7 +653,7 @@ def test_confirm_after_the_registry_changed_shows_the_new_errors(officer_client,
     )
     response = officer_client.post(reverse("villages:kim_import"), upload(content))
     # Meanwhile someone assigns the officer elsewhere.
-    KecamatanAssignment.objects.create(user=user, kecamatan=KecamatanFactory())
+    limit_to(user, KecamatanFactory().code)
     response = officer_client.post(
         reverse("villages:kim_import_confirm"), response.context["pending"]
     )

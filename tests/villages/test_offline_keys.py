@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from villages import services
-from villages.models import KIM, Kecamatan, KecamatanAssignment, KIMActivity, KIMStatusChange
+from villages.models import KIM, Kecamatan, KIMActivity, KIMStatusChange
 
-from ..conftest import user_with_role
+from ..conftest import limit_to, user_with_role
 from ..factories import DesaFactory, KIMFactory
 
 D = datetime.date
@@ -161,7 +161,7 @@ def test_an_officer_who_lost_the_kecamatan_gets_a_json_refusal(officer_client, d
     other = Kecamatan.objects.create(
         code="35.07.99", name="LAIN", kabupaten=desa.kecamatan.kabupaten
     )
-    KecamatanAssignment.objects.create(user=user, kecamatan=other)
+    limit_to(user, other.code)
     data = {"occurred_on": "2025-05-02", "description": "Rapat", "client_key": str(uuid.uuid4())}
     data["kind"] = KIMActivity._meta.get_field("kind").choices[0][0]
     response = officer_client.post(reverse("villages:kim_activity", args=[kim.pk]), data, **JSON)
@@ -232,7 +232,7 @@ def test_the_device_keeps_the_desa_of_the_officers_kecamatan(officer_client, use
     kim = KIMFactory(desa=desa)
     elsewhere = DesaFactory(name="JAUH")
     KIMFactory(desa=elsewhere)
-    KecamatanAssignment.objects.create(user=user, kecamatan=desa.kecamatan)
+    limit_to(user, desa.kecamatan.code)
     urls = officer_client.get(reverse("villages:offline_precache")).json()["urls"]
     options = reverse("villages:desa_options")
     assert [url for url in urls if url.startswith(options)] == [

@@ -3,7 +3,7 @@ import_kim``.
 
 Why not django-import-export: its resources save model rows one by one (``instance.save()``),
 which would bypass ``villages.services``: the services open each KIM's status timeline, record
-who changed what and why in its history, and check the user's role and kecamatan assignment. So
+who changed what and why in its history, and check the user's role and wilayah. So
 here the file is only *read* (``files``), and every row is *written* by the services (``plan``):
 new KIM are checked row by row by ``services.build_kim`` and registered all at once, at the
 end, by ``services.register_kims`` (the form's ``register_kim`` is the same service for one);
@@ -272,7 +272,7 @@ class KIMImporter(Importer):
             try:
                 return dict(enumerate(write(entries, by=by, reason=reason)))
             except (ValidationError, PermissionDenied) as error:
-                # The registry changed since the preview (a name registered, an assignment
+                # The registry changed since the preview (a name registered, a wilayah
                 # changed): every row refused now, or, for the database's own refusal of a name
                 # registered this instant (which names no entry), the first row.
                 passed, refused = check(entries, by=by)
