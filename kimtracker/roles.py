@@ -1,9 +1,10 @@
 """The roles of DESIGN.md section 1, as Django groups, and the permissions each one holds.
 
 Staf views; Petugas also registers and edits KIM, records status changes, voids and imports;
-Manajer also reads reports and exports, sets targets and reads the audit log. The groups are
-created by data migrations (``villages/migrations/0004_roles.py``, ``0007_activity_roles.py``,
-``reports/migrations/0005_publish_role.py``),
+Manajer also reads reports and exports, sets targets, reads the audit log and manages the
+users of their own wilayah. The groups are created by data migrations
+(``villages/migrations/0004_roles.py``, ``0007_activity_roles.py``,
+``reports/migrations/0005_publish_role.py``, ``villages/migrations/0021_account_events.py``),
 each with a frozen copy of this table; a change here needs a new one (a test checks the latest
 matches). ``manage.py sync_roles`` re-applies the table by hand.
 """
@@ -37,6 +38,7 @@ MANAGER = OFFICER + [
     "reports.change_target",
     "reports.publish_report",
     "villages.view_audit_log",
+    "villages.manage_users",
 ]
 ROLE_PERMISSIONS = {STAF: VIEW, PETUGAS: OFFICER, MANAJER: MANAGER}
 
@@ -52,6 +54,7 @@ PERM_PERSONAL = "villages.view_personal_data"
 PERM_AUDIT = "villages.view_audit_log"
 PERM_REPORTS = "reports.view_reports"
 PERM_PUBLISH = "reports.publish_report"
+PERM_USERS = "villages.manage_users"
 
 
 def sync_roles(apps=None, role_permissions=None):

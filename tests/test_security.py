@@ -78,6 +78,10 @@ def named_patterns(patterns=None, namespace=""):
         if isinstance(pattern, URLResolver):
             if pattern.app_name == "admin":
                 continue
+    "villages:user_list": MANAJER,
+    "villages:user_invite": MANAJER,
+    "villages:user_events": MANAJER,
+    "villages:user_detail": MANAJER,
             ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from named_patterns(pattern.url_patterns, ns)
         elif isinstance(pattern, URLPattern) and pattern.name:

@@ -54,7 +54,7 @@ def test_latest_roles_migration_matches_the_roles_table():
 
     from kimtracker.roles import ROLE_PERMISSIONS
 
-    latest = importlib.import_module("reports.migrations.0005_publish_role")
+    latest = importlib.import_module("villages.migrations.0021_account_events")
     assert {role: sorted(p) for role, p in latest.ROLES.items()} == {
         role: sorted(p) for role, p in ROLE_PERMISSIONS.items()
     }

@@ -13,6 +13,7 @@ from .fields import KIM_DETAIL_FIELDS
 from .forms import NormalisedNameForm, StatusChangeForm
 from .models import (
     KIM,
+    AccountEvent,
     Desa,
     Kabupaten,
     Kecamatan,
@@ -199,3 +200,23 @@ class KIMStatusChangeAdmin(ModelAdmin):
             by=request.user,
         )
         obj.pk = saved.pk
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(ModelAdmin):
+    """Account events are written by ``villages.accounts`` only: read here, never changed."""
+
+    list_display = ["at", "user", "kind", "detail", "by", "reason"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "by__username", "detail", "reason"]
+    list_select_related = ["user", "by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

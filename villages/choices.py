@@ -30,3 +30,15 @@ class ActivityKind(models.TextChoices):
     DISEMINASI = "diseminasi", _("Diseminasi")
     ASPIRASI = "aspirasi", _("Aspirasi")
     PELATIHAN = "pelatihan", _("Pelatihan/bimtek")
+
+
+class AccountEventKind(models.TextChoices):
+    """What happened to a user account (``AccountEvent``)."""
+
+    INVITED = "invited", _("Diundang")
+    ROLE_CHANGED = "role_changed", _("Peran diubah")
+    WILAYAH_GIVEN = "wilayah_given", _("Wilayah diberikan")
+    WILAYAH_TAKEN = "wilayah_taken", _("Wilayah dicabut")
+    DEACTIVATED = "deactivated", _("Dinonaktifkan")
+    REACTIVATED = "reactivated", _("Diaktifkan kembali")
+    INVITATION_SENT = "invitation_sent", _("Undangan dikirim ulang")

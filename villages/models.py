@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from kimtracker.dates import validate_not_before_earliest
 
-from .choices import ActivityKind, DesaKind, KIMLevel
+from .choices import AccountEventKind, ActivityKind, DesaKind, KIMLevel
 from .names import validate_single_script
 from .querysets import (
     DesaQuerySet,
@@ -715,3 +715,38 @@ class KIMCountChange(models.Model):
 
     def __str__(self):
         return f"{self.day}: +{self.kim_formed}, {self.kim_active:+d}"
+
+
+class AccountEvent(models.Model):
+    """One change to a user account: invited, role changed, a wilayah given or taken,
+    deactivated or reactivated; who did it (None: the command line), when, what and why.
+    Written by the services of ``villages.accounts`` in the same transaction as the change;
+    never edited. Users are deactivated, never deleted, so their history stays."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account_events",
+        verbose_name=_("pengguna"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("jenis"), max_length=20, choices=AccountEventKind.choices)
+    detail = models.CharField(_("rincian"), max_length=200, blank=True)
+    reason = models.CharField(_("alasan"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("peristiwa akun")
+        verbose_name_plural = _("peristiwa akun")
+        permissions = [("manage_users", _("Dapat mengatur pengguna di wilayahnya"))]
+
+    def __str__(self):
+        return f"{self.user} {self.kind} {self.detail}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import edit_views, import_views, offline_views, views
+from . import edit_views, import_views, offline_views, user_views, views
 
 app_name = "villages"
 
@@ -52,4 +52,8 @@ urlpatterns = [
         import_views.ActivityImportTemplateView.as_view(),
         name="activity_import_template",
     ),
+    path("pengguna/", user_views.UserListView.as_view(), name="user_list"),
+    path("pengguna/undang/", user_views.UserInviteView.as_view(), name="user_invite"),
+    path("pengguna/riwayat/", user_views.AccountEventListView.as_view(), name="user_events"),
+    path("pengguna/<int:pk>/", user_views.UserDetailView.as_view(), name="user_detail"),
 ]
