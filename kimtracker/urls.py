@@ -65,5 +65,8 @@ urlpatterns = [
     ),
     # The language switch works on the log-in page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The read API (/api/v1/, its documentation /api/docs/) and the tokens it takes.
+    path("api/", include("api.urls")),
+    path("akun/token/", include("api.token_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,9 @@ from .factories import UserFactory
 
 ANON, STAF, PETUGAS, MANAJER = "anon", "staf", "petugas", "manajer"
 ROLES = [ANON, STAF, PETUGAS, MANAJER]
+# Token-authenticated (the read API): no session opens it, signed in or not; the endpoints
+# answer 401 with WWW-Authenticate to GET and 405 to POST (read only), never the log-in page.
+TOKEN = "token"
 
 # URL name -> the lowest role that may use it (None: anybody).
 ACCESS = {
@@ -33,6 +36,21 @@ ACCESS = {
     "favicon": None,
     "password_change": STAF,
     "password_change_done": STAF,
+    # The read API's tokens, on the user's account pages; its documentation and schema.
+    "api_tokens": STAF,
+    "api_token_revoke": STAF,
+    "api_docs": STAF,
+    "api_index": STAF,
+    "api:openapi-json": STAF,
+    "api:api-root": STAF,
+    # The read API itself answers personal access tokens only (tests/api/): 401 to a session.
+    "api:wilayah": TOKEN,
+    "api:coverage": TOKEN,
+    "api:kim_list": TOKEN,
+    "api:kim_detail": TOKEN,
+    "api:kim_activities": TOKEN,
+    "api:targets": TOKEN,
+    "api:monthly_report": TOKEN,
     "dashboard": STAF,
     "map": STAF,
     "reports:map_data": STAF,
@@ -128,6 +146,12 @@ def test_each_role_gets_what_it_may(client, setting, role):
     for name, pattern in named_patterns():
         lowest = ACCESS[name]
         url = sample_url(name, pattern, kim)
+        if lowest == TOKEN:
+            response = client.get(url)
+            assert response.status_code == 401, (name, response.status_code)
+            assert response["WWW-Authenticate"].startswith("Bearer"), name
+            assert client.post(url, {}).status_code == 405, name
+            continue
         allowed = lowest is None or (role != ANON and ROLES.index(role) >= ROLES.index(lowest))
         for method in ("get", "post"):
             response = getattr(client, method)(url, {})

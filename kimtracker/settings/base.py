@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "kimtracker",
     "villages",
     "reports",
+    # The read API (/api/v1/, django-ninja; "ninja" for its Swagger UI files, served locally).
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +230,8 @@ CONTENT_SECURITY_POLICY = {
 # the service worker, keeps the officer's forms on the device and sends the queued entries.
 KIM_OFFLINE_ENTRY = env.bool("KIM_OFFLINE_ENTRY", default=True)
 KIM_ACTIVITY_STALE_MONTHS = env.int("KIM_ACTIVITY_STALE_MONTHS", default=6)
+# Requests per personal access token to the read API (/api/v1/): "60/min", "1000/hour".
+KIM_API_RATE = env("KIM_API_RATE", default="60/min")
 # The dashboard's coverage chart shows kecamatan up to this many bars, else kabupaten, else
 # provinsi (a provincial or national deployment); its list of kecamatan without an active KIM
 # shows this many rows, with a link to all of them.

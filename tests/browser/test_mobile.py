@@ -36,6 +36,20 @@ NOT_PAGES = {
     "villages:activity_import_confirm",
     "boundary_upload_confirm",
     "reports:publish",
+    # The read API: JSON for programs with a token; its schema; /api/v1/ redirects to the
+    # documentation, whose Swagger UI (django-ninja's copy) is not ours to lay out.
+    "api:wilayah",
+    "api:coverage",
+    "api:kim_list",
+    "api:kim_detail",
+    "api:kim_activities",
+    "api:targets",
+    "api:monthly_report",
+    "api:openapi-json",
+    "api:api-root",
+    "api_index",
+    "api_docs",
+    "api_token_revoke",
 }
 GROUPS = {"staf": STAF, "petugas": PETUGAS, "manajer": MANAJER}
 
