@@ -9,8 +9,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from kimtracker import pwa
-from kimtracker.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from kimtracker import pwa, two_factor
+from kimtracker.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 # 503 with Retry-After when the database is unavailable, else the plain 500 page.
 handler500 = "kimtracker.views.server_error"
@@ -25,13 +25,10 @@ urlpatterns = [
     path("", include("reports.root_urls")),
     path("", include("reports.urls")),
     path("", include("villages.urls")),
-    path(
-        "akun/masuk/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # Django's log-in; an account with an authenticator enrolled gives its code next.
+    path("akun/masuk/", two_factor.LoginView.as_view(), name="login"),
+    path("akun/dua-langkah/", two_factor.VerifyView.as_view(), name="two_factor_verify"),
+    path("akun/dua-langkah/atur/", two_factor.SetupView.as_view(), name="two_factor_setup"),
     path("akun/keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "akun/sandi/",

@@ -78,6 +78,12 @@ ACCESS = {
     "villages:activity_import_confirm": PETUGAS,
     "villages:activity_import_template": PETUGAS,
     "villages:audit_log": MANAJER,
+    "villages:user_list": MANAJER,
+    "villages:user_invite": MANAJER,
+    "villages:user_events": MANAJER,
+    "villages:user_detail": MANAJER,
+    "two_factor_verify": STAF,
+    "two_factor_setup": MANAJER,
     "reports:index": MANAJER,
     "reports:monthly": MANAJER,
     "reports:targets": MANAJER,
@@ -96,10 +102,6 @@ def named_patterns(patterns=None, namespace=""):
         if isinstance(pattern, URLResolver):
             if pattern.app_name == "admin":
                 continue
-    "villages:user_list": MANAJER,
-    "villages:user_invite": MANAJER,
-    "villages:user_events": MANAJER,
-    "villages:user_detail": MANAJER,
             ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from named_patterns(pattern.url_patterns, ns)
         elif isinstance(pattern, URLPattern) and pattern.name:

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    # Optional two-step log-in (TOTP) for manager accounts (kimtracker.two_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Background jobs (publishing a province's monthly report) on the database already there:
     # ``manage.py db_worker`` runs them; ``make run`` starts it beside gunicorn.
     "django_tasks",
@@ -54,6 +57,9 @@ MIDDLEWARE = [
     "kimtracker.middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The two-step log-in: which device a session verified; a session owing its code goes to it.
+    "django_otp.middleware.OTPMiddleware",
+    "kimtracker.two_factor.TwoFactorMiddleware",
     # Every page needs a logged-in user; the log-in page is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,0 +1,67 @@
+"""The optional two-step log-in (kimtracker.two_factor): a Manajer enrols an authenticator; from
+then on their log-in asks for its code, and no page opens before it."""
+
+import time
+
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+PASSWORD = "Rahasia-kuat-2026"
+
+
+def code(device, steps_ahead: int = 0) -> str:
+    """The code the authenticator app shows (``steps_ahead`` periods later: a code is good
+    once, and the device accepts the next period's)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def log_in(client, user):
+    return client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+
+
+def test_a_manajer_enrols_and_then_owes_a_code_at_each_log_in(client, manajer, settings):
+    manajer.set_password(PASSWORD)
+    manajer.save()
+    assert log_in(client, manajer).url == reverse("dashboard")
+    page = client.get(reverse("two_factor_setup"))
+    assert page.status_code == 200
+    assert "<svg" in page.content.decode()
+    device = TOTPDevice.objects.get(user=manajer, confirmed=False)
+    page = client.post(reverse("two_factor_setup"), {"token": "000000"})
+    assert "Kode salah" in page.content.decode()
+    # Codes tried in a row wait longer and longer (django-otp's throttling)...
+    page = client.post(reverse("two_factor_setup"), {"token": "000000"})
+    assert "Terlalu banyak kode yang salah" in page.content.decode()
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # ... which the rest of this test does not wait for
+    device.refresh_from_db()
+    client.post(reverse("two_factor_setup"), {"token": code(device)})
+    device.refresh_from_db()
+    assert device.confirmed
+    assert "data-two-factor-on" in client.get(reverse("two_factor_setup")).content.decode()
+
+    client.post(reverse("logout"))
+    response = log_in(client, manajer)
+    assert response.url.startswith(reverse("two_factor_verify"))
+    # No page opens before the code.
+    page = client.get(reverse("villages:kim_list"))
+    assert page.status_code == 302
+    assert page.url.startswith(reverse("two_factor_verify"))
+    page = client.post(reverse("two_factor_verify"), {"token": "123", "next": "/kim/"})
+    assert page.status_code == 200
+    page = client.post(reverse("two_factor_verify"), {"token": code(device, 1), "next": "/kim/"})
+    assert page.status_code == 302
+    assert page.url == "/kim/"
+    assert client.get(reverse("villages:kim_list")).status_code == 200
+
+
+def test_without_an_authenticator_the_log_in_is_as_before(client, user):
+    user.set_password(PASSWORD)
+    user.save()
+    assert log_in(client, user).url == reverse("dashboard")
+    assert client.get(reverse("two_factor_verify")).status_code == 302
+    assert client.get(reverse("villages:kim_list")).status_code == 200
+    # Enrolment is for managers.
+    assert client.get(reverse("two_factor_setup")).status_code == 403
