@@ -88,9 +88,12 @@ def _not_found(request, exc):
 
 
 def _require(request, perm: str) -> None:
-    """403 unless the token's user holds ``perm`` (the permission of the matching page)."""
+    """403 unless the token's user holds ``perm`` (the permission of the matching page) and
+    works within some wilayah: as on the pages, a user without any is shown nothing."""
     if not request.user.has_perm(perm):
         raise HttpError(403, _("Peran akun token ini tidak boleh membaca data ini."))
+    if _scope(request).is_empty:
+        raise HttpError(403, _("Akun token ini belum diberi wilayah kerja."))
 
 
 def _scope(request) -> scope.Scope:
@@ -351,10 +354,9 @@ def kim_activities(request, pk: int):
 
 
 def _target_wilayah(target: Target) -> str:
-    """The wilayah code of ``target`` ("" for a target of everything): read defensively, as
-    targets per wilayah are being added (a code field or a relation to a wilayah)."""
-    value = getattr(target, "wilayah", "") or ""
-    return getattr(value, "code", value) or ""
+    """The wilayah code of ``target``: a kabupaten/kota or provinsi, "" for the whole
+    database (and for every target before targets per wilayah)."""
+    return getattr(target, "wilayah_code", "") or ""
 
 
 @api.get(
@@ -364,15 +366,17 @@ def _target_wilayah(target: Target) -> str:
     summary="Yearly targets",
 )
 def targets(request):
-    """The yearly targets (number of KIM by the end of the year) of the token's wilayah and
-    of the wilayah above it."""
+    """The yearly targets (number of KIM by the end of the year) of the whole database
+    (`wilayah` empty) and of the kabupaten/kota and provinsi that hold something within the
+    token's wilayah, by wilayah and year."""
     _require(request, "reports.view_target")
     within = _scope(request)
     rows = [
         {"year": t.year, "kim_count": t.kim_count, "note": t.note, "wilayah": _target_wilayah(t)}
-        for t in Target.objects.order_by("year")
+        for t in Target.objects.all()
     ]
-    return [row for row in rows if not row["wilayah"] or within.touches(row["wilayah"])]
+    rows = [row for row in rows if not row["wilayah"] or within.touches(row["wilayah"])]
+    return sorted(rows, key=lambda row: (row["wilayah"], row["year"]))
 
 
 @api.get(
@@ -394,8 +398,6 @@ def monthly_report(request, month: str, wilayah: str = ""):
             area = monthly.resolve_wilayah(None)
         elif len(within.codes) == 1:
             area = monthly.resolve_wilayah(within.codes[0])
-        elif within.is_empty:
-            raise HttpError(403, _("Akun token ini belum diberi wilayah kerja."))
         else:
             raise HttpError(
                 400,
