@@ -111,12 +111,23 @@ class UserInviteView(ManageUsersMixin, FormView):
         except PermissionDenied as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        accounts.send_invitation(user, by=self.request.user, base_url=self.base_url())
-        messages.success(
-            self.request,
-            _("%(username)s diundang; tautan pembuatan sandi dikirim ke %(email)s.")
-            % {"username": user.username, "email": user.email},
-        )
+        try:
+            accounts.send_invitation(user, by=self.request.user, base_url=self.base_url())
+        except OSError:  # the mail server refused or is unreachable (SMTPException too)
+            messages.warning(
+                self.request,
+                _(
+                    "%(username)s dibuat, tetapi e-mail undangan gagal dikirim; kirim ulang dari "
+                    "halaman ini."
+                )
+                % {"username": user.username},
+            )
+        else:
+            messages.success(
+                self.request,
+                _("%(username)s diundang; tautan pembuatan sandi dikirim ke %(email)s.")
+                % {"username": user.username, "email": user.email},
+            )
         return redirect("villages:user_detail", pk=user.pk)
 
 
@@ -215,5 +226,8 @@ class UserDetailView(ManageUsersMixin, TemplateView):
         except (PermissionDenied, ValidationError) as error:
             text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             messages.error(request, text)
+            return self.render_to_response(self.get_context_data())
+        except OSError:  # the mail server refused or is unreachable: nothing was recorded
+            messages.error(request, _("E-mail undangan gagal dikirim; coba lagi nanti."))
             return self.render_to_response(self.get_context_data())
         return redirect(reverse("villages:user_detail", args=[account.pk]))

@@ -1,6 +1,9 @@
 """The users pages (/pengguna/): a Manajer manages the users of their own wilayah only, by
 invitation, role and wilayah, deactivation; every change is an AccountEvent."""
 
+import smtplib
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -309,3 +312,20 @@ def test_the_list_runs_the_same_queries_however_many_users(kabid_client, office)
     for n in range(5):
         user_with_role(f"desa{n}", "Staf", wilayah=(f"35.07.0{n + 1}",))
     assert count() == few
+
+
+def test_a_mail_server_failure_keeps_the_invited_user_and_says_so(kabid_client, office):
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPException("relay refused")
+
+    with mock.patch("villages.accounts.send_mail", refuse):
+        response = kabid_client.post(
+            reverse("villages:user_invite"),
+            {"email": "eko@example.org", "username": "eko", "role": "Staf", "wilayah": ["35.07"]},
+            follow=True,
+        )
+        assert "e-mail undangan gagal dikirim" in response.content.decode()
+        eko = get_user_model().objects.get(username="eko")
+        page = kabid_client.post(detail(eko), {"action": "undang"})
+        assert "gagal dikirim" in page.content.decode()
+    assert kinds(eko) == [Kind.INVITED, Kind.ROLE_CHANGED, Kind.WILAYAH_GIVEN]
