@@ -477,3 +477,18 @@ def test_the_documentation_page_uses_only_our_own_files(callers, client):
     assert 'href="/static/ninja/swagger-ui.css"' in html
     assert "/api/v1/openapi.json" in html
     assert client.get("/api/v1/").url == "/api/docs/"
+
+
+# Queries ------------------------------------------------------------------------------------
+
+
+def test_a_page_of_kim_costs_the_same_queries_whatever_its_size(callers, django_assert_num_queries):
+    """The token (1), the use recorded (1, at most once a minute), the user's permissions (2)
+    and wilayah (1), the count and the page (2): none per KIM."""
+    kab = callers["kabupaten"]
+    PersonalAccessToken.objects.filter(pk=kab.row.pk).update(last_used_at=None)
+    with django_assert_num_queries(7):
+        assert len(kab.json("kim/", {"page_size": 5})["items"]) == 5
+    PersonalAccessToken.objects.filter(pk=kab.row.pk).update(last_used_at=None)
+    with django_assert_num_queries(7):
+        assert len(kab.json("kim/", {"page_size": 200})["items"]) == 200

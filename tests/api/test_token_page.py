@@ -78,3 +78,25 @@ def test_nobody_revokes_anothers_token(signed_in, staf, db):
 
 def test_the_account_menu_links_to_it(signed_in):
     assert reverse("api_tokens") in signed_in.get("/akun/sandi/").content.decode()
+
+
+def test_the_superuser_revokes_a_token_in_the_admin(client, staf):
+    from api import services
+
+    from ..factories import UserFactory
+
+    row, token = services.create_token(user=staf, name="skrip")
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    listing = client.get("/admin/api/personalaccesstoken/")
+    assert listing.status_code == 200
+    assert row.prefix in listing.content.decode()
+    assert token not in listing.content.decode()
+    assert (
+        row.key_hash
+        not in client.get(f"/admin/api/personalaccesstoken/{row.pk}/change/").content.decode()
+    )
+    client.post(
+        "/admin/api/personalaccesstoken/",
+        {"action": "revoke", "_selected_action": [row.pk]},
+    )
+    assert PersonalAccessToken.objects.get(pk=row.pk).revoked_at is not None
