@@ -7,7 +7,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.views.generic import FormView
 from kimtracker import roles
 from kimtracker.forms import add_service_errors
 
-from . import permissions, services
+from . import permissions, scope, services
 from .fields import CONTACT_FIELDS, OFFICER_FIELDS, SK_FIELDS
 from .forms import (
     ActivityForm,
@@ -48,6 +48,13 @@ class JsonAnswerMixin:
                 raise
             message = str(error) or _("Anda tidak berhak mencatat entri ini.")
             return self.json_refusal({NON_FIELD_ERRORS: [message]}, status=403)
+        except Http404:
+            # A KIM gone, or outside the user's wilayah (one answer for both): the device's
+            # queue shows the refusal beside the entry rather than "404 Not Found".
+            if not self.wants_json():
+                raise
+            message = _("KIM ini tidak ditemukan di wilayah kerja Anda.")
+            return self.json_refusal({NON_FIELD_ERRORS: [message]}, status=404)
 
     def json_refusal(self, errors: dict, *, status: int = 400, form=None) -> JsonResponse:
         labels = {}
@@ -101,12 +108,17 @@ class JsonAnswerMixin:
 
 
 class KIMObjectMixin:
-    """The KIM of the URL, with the permission to write it checked against its kecamatan."""
+    """The KIM of the URL, with the permission to write it checked against its kecamatan. A
+    KIM outside the user's wilayah is not found (404, as on its page): its sub-pages do not
+    tell that it exists."""
 
     write_permission = roles.PERM_EDIT
 
     def dispatch(self, request, *args, **kwargs):
-        self.kim = get_object_or_404(KIM.objects.for_table().counted(), pk=kwargs["pk"])
+        kims = KIM.objects.for_table().counted()
+        if request.user.is_authenticated:
+            kims = kims.within(scope.of(request.user))
+        self.kim = get_object_or_404(kims, pk=kwargs["pk"])
         if request.user.is_authenticated:
             permissions.check(request.user, self.kim.desa, self.write_permission)
         return super().dispatch(request, *args, **kwargs)
@@ -128,8 +140,13 @@ class KIMFormMixin:
         "form_reason": ("change_reason",),
     }
 
+    def get_form_kwargs(self):
+        # The selects offer only the wilayah the user works within.
+        return {**super().get_form_kwargs(), "scope": scope.of(self.request.user)}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["no_wilayah"] = scope.of(self.request.user).is_empty
         form = context["form"]
         for key, names in self.sections.items():
             context[key] = [form[name] for name in names if name in form.fields]
@@ -142,11 +159,23 @@ class KIMCreateView(JsonAnswerMixin, PermissionRequiredMixin, KIMFormMixin, Form
     template_name = "villages/kim_form.html"
     keyed_model = KIM
 
+    def stored_resend(self):
+        stored = super().stored_resend()
+        # A key of a KIM outside the user's wilayah: not answered with that KIM (the service
+        # refuses the registration itself).
+        if stored is not None and not scope.of(self.request.user).contains(stored.desa.code):
+            return None
+        return stored
+
     def resend_answer(self, stored) -> tuple:
         return stored, _("%(name)s terdaftar.") % {"name": stored.name}
 
     def get_initial(self):
-        desa = Desa.objects.filter(code=self.request.GET.get("desa", "")).first()
+        desa = (
+            Desa.objects.within(scope.of(self.request.user))
+            .filter(code=self.request.GET.get("desa", ""))
+            .first()
+        )
         if desa:
             return {"desa": desa.code, "kecamatan": desa.kecamatan.code}
         return {}
@@ -278,9 +307,11 @@ class KecamatanOptionsView(PermissionRequiredMixin, View):
     permission_required = roles.PERM_VIEW
 
     def get(self, request):
-        kecamatan = Kecamatan.objects.filter(
-            kabupaten__code=request.GET.get("kabupaten", "")
-        ).order_by("name")
+        kecamatan = (
+            Kecamatan.objects.within(scope.of(request.user))
+            .filter(kabupaten__code=request.GET.get("kabupaten", ""))
+            .order_by("name")
+        )
         return JsonResponse(
             {"options": [{"code": k.code, "name": k.name} for k in kecamatan.only("code", "name")]}
         )
@@ -292,7 +323,9 @@ class DesaOptionsView(PermissionRequiredMixin, View):
     permission_required = roles.PERM_VIEW
 
     def get(self, request):
-        desa = desa_choices(request.GET.get("kecamatan", "")).only("code", "name")
+        desa = desa_choices(request.GET.get("kecamatan", ""), scope.of(request.user)).only(
+            "code", "name"
+        )
         return JsonResponse(
             {
                 "options": [

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kimtracker.asof import parse_as_of
 from kimtracker.forms import DateInput
 
+from . import scope
 from .choices import DesaKind, KIMLevel
 from .models import KIM, Desa, Kabupaten, Kecamatan
 
@@ -35,7 +36,9 @@ def kecamatan_filter(field_name: str):
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """Adds ``q``: free text matched against ``search_fields`` (icontains)."""
+    """Adds ``q``: free text matched against ``search_fields`` (icontains). The kecamatan
+    offered (and accepted) are those within the user's wilayah (``villages.scope``): a code
+    outside it is an invalid choice, so the list shows no row, never a row outside."""
 
     search_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(
@@ -48,8 +51,11 @@ class SearchFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scope = scope.of(self.request.user) if self.request is not None else scope.EVERYTHING
         kecamatan = self.filters.get("kecamatan")
-        if kecamatan is not None and Kecamatan.objects.too_many_to_list():
+        if kecamatan is not None:
+            kecamatan.queryset = Kecamatan.objects.within(self.scope).order_by("name")
+        if kecamatan is not None and kecamatan.queryset.too_many_to_list():
             # A province or the whole country: thousands of <option>s would make every list
             # page hundreds of KB; the code (or a click through from a kecamatan) is asked.
             kecamatan.extra["widget"] = forms.TextInput(
@@ -121,7 +127,8 @@ class KecamatanFilterSet(SearchFilterSet):
         # In one kabupaten (the usual deployment) the code of a province or kabupaten selects
         # nothing new: the filter is offered only where there are several (a link that asks
         # for it, ``?wilayah=``, is still obeyed).
-        if not self.data.get("wilayah") and Kabupaten.objects.order_by()[:2].count() < 2:
+        kabupaten = Kabupaten.objects.filter(self.scope.q_touching("code"))
+        if not self.data.get("wilayah") and kabupaten.order_by()[:2].count() < 2:
             del self.filters["wilayah"]
 
     def filter_wilayah(self, queryset, name, value):

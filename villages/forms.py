@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kimtracker.dates import earliest_date
 from kimtracker.forms import BootstrapMixin, DateInput
 
+from . import scope as scopes
 from .choices import ActivityKind, KIMLevel
 from .fields import KIM_DETAIL_FIELDS, PHONE_FIELDS
 from .models import KIM, Desa, Kabupaten, Kecamatan, KIMStatusChange
@@ -50,11 +51,13 @@ class KabupatenChoiceField(forms.ModelChoiceField):
         return obj.name_with_provinsi
 
 
-def desa_choices(kecamatan_code: str):
-    """The desa of a kecamatan for the KIM form's select (page and JSON alike), each knowing
-    whether it has a KIM active today (``is_covered``), so the officer sees it before choosing."""
+def desa_choices(kecamatan_code: str, scope: scopes.Scope = scopes.EVERYTHING):
+    """The desa of a kecamatan within ``scope`` (the user's wilayah) for the KIM form's select
+    (page and JSON alike), each knowing whether it has a KIM active today (``is_covered``), so
+    the officer sees it before choosing."""
     return (
         Desa.objects.filter(kecamatan__code=kecamatan_code)
+        .within(scope)
         .with_coverage(timezone.localdate())
         .order_by("name")
     )
@@ -90,7 +93,10 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
 
     Where there are too many kecamatan for one select (a province or the whole country, see
     ``KecamatanQuerySet.too_many_to_list``), the kabupaten/kota is chosen first and the
-    kecamatan select holds only its kecamatan."""
+    kecamatan select holds only its kecamatan.
+
+    Every select offers (and accepts) only what lies within ``scope``, the user's wilayah
+    (``villages.scope``); the kabupaten/kota select those holding some of it."""
 
     kabupaten = KabupatenChoiceField(
         label=_("Kabupaten/kota"),
@@ -155,8 +161,13 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
             },
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope: scopes.Scope = scopes.EVERYTHING, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["kabupaten"].queryset = self.fields["kabupaten"].queryset.filter(
+            scope.q_touching("code")
+        )
+        self.fields["kecamatan"].queryset = self.fields["kecamatan"].queryset.within(scope)
         for name in ("formed_on", "sk_date"):
             self.fields[name].widget.attrs.update(
                 min=earliest_date().isoformat(), max=timezone.localdate().isoformat()
@@ -174,9 +185,11 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
             self.fields["version"].required = True
             del self.fields["client_key"]
         if kecamatan_code:
-            self.fields["desa"].queryset = desa_choices(kecamatan_code).select_related("kecamatan")
+            self.fields["desa"].queryset = desa_choices(kecamatan_code, scope).select_related(
+                "kecamatan"
+            )
         self.fields["desa"].widget.attrs["data-options-url"] = reverse("villages:desa_options")
-        if Kecamatan.objects.too_many_to_list():
+        if self.fields["kecamatan"].queryset.too_many_to_list():
             self._choose_kabupaten_first(kecamatan_code)
         else:
             del self.fields["kabupaten"]

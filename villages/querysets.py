@@ -113,6 +113,11 @@ class StatusChangeQuerySet(models.QuerySet):
 
 
 class KIMQuerySet(models.QuerySet):
+    def within(self, scope):
+        """KIM whose desa lies within ``scope`` (a ``villages.scope.Scope``): what a user may
+        read. No condition (and no query more) for the whole country."""
+        return self.filter(scope.q("desa__code"))
+
     def for_table(self):
         """KIM with the wilayah every list shows (desa, kecamatan) joined in, without their
         boundaries (decoding a kecamatan's GeoJSON once per KIM dominated national reports)."""
@@ -194,6 +199,10 @@ class KIMQuerySet(models.QuerySet):
 
 
 class DesaQuerySet(models.QuerySet):
+    def within(self, scope):
+        """Desa within ``scope`` (a ``villages.scope.Scope``): what a user may read."""
+        return self.filter(scope.q("code"))
+
     def count_per_kecamatan(self):
         """``(kecamatan id, number of desa)`` rows: one GROUP BY read from the kecamatan index,
         for reads of every kecamatan at once (a correlated count per kecamatan, as
@@ -220,6 +229,11 @@ class DesaQuerySet(models.QuerySet):
 
 
 class KecamatanQuerySet(models.QuerySet):
+    def within(self, scope):
+        """Kecamatan within ``scope`` (a ``villages.scope.Scope``): what a user may read. A
+        user of one kecamatan reads that one only, not its neighbours in the kabupaten."""
+        return self.filter(scope.q("code"))
+
     def too_many_to_list(self) -> bool:
         """Whether there are more kecamatan than a select should offer
         (``KIM_FILTER_SELECT_MAX``): a province or the whole country. One query."""

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -19,7 +20,7 @@ from kimtracker.downloads import ExportMixin, export_filename
 from kimtracker.figures import coverage_percent
 from kimtracker.roles import ViewPermissionMixin
 
-from . import permissions
+from . import permissions, scope
 from .fields import PERSONAL_FIELDS, changed_fields
 from .filters import (
     AuditFilterSet,
@@ -33,8 +34,26 @@ from .querysets import BOUNDARIES_VIA_DESA, BOUNDARY_FIELDS
 from .tables import AuditTable, DesaTable, KecamatanTable, KIMTable
 
 
-class AsOfTableMixin(ViewPermissionMixin, AsOfMixin, ExportMixin, SingleTableMixin):
-    """A filtered table of figures as of the page's date, downloadable as CSV."""
+class WithinScopeMixin:
+    """Reads within the user's wilayah (``villages.scope``): lists keep only the rows within
+    it, detail pages answer 404 outside it (not 403: whether the row exists is not told). The
+    scope is read once per request (one query, cached on the user); for the whole country its
+    filter is no condition at all."""
+
+    @cached_property
+    def user_scope(self) -> scope.Scope:
+        return scope.of(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        # A user given no wilayah yet sees every list empty: the page says why.
+        return super().get_context_data(no_wilayah=self.user_scope.is_empty, **kwargs)
+
+
+class AsOfTableMixin(
+    WithinScopeMixin, ViewPermissionMixin, AsOfMixin, ExportMixin, SingleTableMixin
+):
+    """A filtered table of figures as of the page's date, within the user's wilayah,
+    downloadable as CSV."""
 
     export_formats = ("csv",)
     # The table paginates (django-tables2); a ListView paginate_by would count the rows again.
@@ -59,7 +78,7 @@ class KecamatanListView(AsOfTableMixin, FilterView):
     table_pagination = {"per_page": 100}
 
     def get_queryset(self):
-        return Kecamatan.objects.with_coverage(self.as_of)
+        return Kecamatan.objects.within(self.user_scope).with_coverage(self.as_of)
 
 
 class DesaListView(AsOfTableMixin, FilterView):
@@ -71,7 +90,7 @@ class DesaListView(AsOfTableMixin, FilterView):
     title = pgettext_lazy("judul daftar", "Desa/kelurahan")
 
     def get_queryset(self):
-        return Desa.objects.with_coverage(self.as_of).for_table()
+        return Desa.objects.within(self.user_scope).with_coverage(self.as_of).for_table()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=self.title, **kwargs)
@@ -101,7 +120,8 @@ class KIMListView(AsOfTableMixin, FilterView):
 
     def get_queryset(self):
         return (
-            KIM.objects.for_table()
+            KIM.objects.within(self.user_scope)
+            .for_table()
             .formed_by(self.as_of)
             .with_status_on(self.as_of)
             .with_last_activity(self.as_of)
@@ -114,9 +134,12 @@ class KIMListView(AsOfTableMixin, FilterView):
         )
 
 
-class AuditLogView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+class AuditLogView(
+    WithinScopeMixin, PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView
+):
     """Managers' audit log: who registered, edited, changed the status of, voided or imported
-    which KIM, and when (the KIM history kept by django-simple-history)."""
+    which KIM, and when (the KIM history kept by django-simple-history), within the user's
+    wilayah: each history row by the desa the KIM had then."""
 
     permission_required = roles.PERM_AUDIT
     table_class = AuditTable
@@ -127,8 +150,10 @@ class AuditLogView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Filte
     export_name = "log-audit"
 
     def get_queryset(self):
-        return KIM.history.select_related("history_user", "desa__kecamatan").defer(
-            *BOUNDARIES_VIA_DESA
+        return (
+            KIM.history.filter(self.user_scope.q("desa__code"))
+            .select_related("history_user", "desa__kecamatan")
+            .defer(*BOUNDARIES_VIA_DESA)
         )
 
 
@@ -141,12 +166,16 @@ def _kims_on(as_of):
     )
 
 
-class KecamatanDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
+class KecamatanDetailView(WithinScopeMixin, ViewPermissionMixin, AsOfMixin, DetailView):
     slug_field = slug_url_kwarg = "code"
     template_name = "villages/kecamatan_detail.html"
 
     def get_queryset(self):
-        return Kecamatan.objects.with_coverage(self.as_of).select_related("kabupaten")
+        return (
+            Kecamatan.objects.within(self.user_scope)
+            .with_coverage(self.as_of)
+            .select_related("kabupaten")
+        )
 
     def get_context_data(self, **kwargs):
         desa = (
@@ -173,13 +202,14 @@ class KecamatanDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
         )
 
 
-class DesaDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
+class DesaDetailView(WithinScopeMixin, ViewPermissionMixin, AsOfMixin, DetailView):
     slug_field = slug_url_kwarg = "code"
     template_name = "villages/desa_detail.html"
 
     def get_queryset(self):
         return (
-            Desa.objects.with_coverage(self.as_of)
+            Desa.objects.within(self.user_scope)
+            .with_coverage(self.as_of)
             .for_table()
             # The breadcrumbs name the kabupaten: joined, without its outline.
             .select_related("kecamatan__kabupaten")
@@ -200,12 +230,13 @@ class DesaDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
         )
 
 
-class KIMDetailView(ViewPermissionMixin, AsOfMixin, DetailView):
+class KIMDetailView(WithinScopeMixin, ViewPermissionMixin, AsOfMixin, DetailView):
     template_name = "villages/kim_detail.html"
 
     def get_queryset(self):
         return (
-            KIM.objects.for_table()
+            KIM.objects.within(self.user_scope)
+            .for_table()
             # The breadcrumbs name the kabupaten: joined, without its outline.
             .select_related("desa__kecamatan__kabupaten")
             .defer("desa__kecamatan__kabupaten__boundary")

@@ -165,9 +165,10 @@ def test_an_officer_who_lost_the_kecamatan_gets_a_json_refusal(officer_client, d
     data = {"occurred_on": "2025-05-02", "description": "Rapat", "client_key": str(uuid.uuid4())}
     data["kind"] = KIMActivity._meta.get_field("kind").choices[0][0]
     response = officer_client.post(reverse("villages:kim_activity", args=[kim.pk]), data, **JSON)
-    assert response.status_code == 403
-    assert "LAIN" not in response.json()["errors"]["__all__"][0]
-    assert desa.kecamatan.name in response.json()["errors"]["__all__"][0]
+    # Outside their wilayah the KIM is not found (its existence is not told), in JSON.
+    assert response.status_code == 404
+    message = response.json()["errors"]["__all__"][0]
+    assert message == "KIM ini tidak ditemukan di wilayah kerja Anda."
     assert not kim.activities.exists()
     with pytest.raises(PermissionDenied):
         services.record_activity(
