@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kimtracker.roles import MANAJER
@@ -200,3 +201,20 @@ def test_a_kecamatan_user_reads_only_their_kecamatan_of_the_kabupaten(client, wo
     # The kabupaten's kecamatan list (the breadcrumbs' link) holds their kecamatan alone.
     page = client.get(reverse("villages:kecamatan_list"), {"wilayah": "35.07"})
     assert [k.code for k in page.context["table"].data] == ["35.07.08"]
+
+
+def test_an_import_preview_does_not_link_a_kim_outside_the_wilayah(client, world):
+    client.force_login(user_with_role("manajer", MANAJER, wilayah=("35.07",)))
+    batu = world["batu"]
+    rows = (
+        "kode_desa,nama_kim,tanggal_pembentukan\n"
+        f"{batu.desa.code},{batu.name},2024-01-10\n"
+        "35.07.08.2002,KIM Baru Wajak,2024-02-01\n"
+    )
+    upload = SimpleUploadedFile("kim.csv", rows.encode(), content_type="text/csv")
+    response = client.post(reverse("villages:kim_import"), {"file": upload})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "di luar wilayah kerja Anda" in html
+    assert f"/kim/{batu.pk}/" not in html
+    assert not KIM.objects.filter(name="KIM Baru Wajak").exists()
