@@ -52,6 +52,30 @@ from villages.querysets import BOUNDARY_FIELDS, count_subquery
 
 from .models import Target
 
+# ``within``, in the functions below: a wilayah code ("35.07.08", "35.07", "35"), "" for
+# everything, or a tuple of codes for their union (a user working within several wilayah,
+# ``villages.scope``). Never an empty tuple: a user without any wilayah sees no page at all.
+Within = str | tuple[str, ...]
+
+
+def within_key(within: Within) -> str:
+    """``within`` as a cache key part (codes joined by "+")."""
+    return within if isinstance(within, str) else "+".join(within)
+
+
+def within_q(path: str, within: Within, *, exact: bool = False) -> Q:
+    """Rows whose code at ``path`` lies within ``within`` (nothing filtered for ""); ``exact``
+    also keeps the wilayah itself (a kecamatan code compared with a kecamatan)."""
+    if not within:
+        return Q()
+    codes = (within,) if isinstance(within, str) else within
+    q = Q()
+    for code in codes:
+        q |= Q(**{f"{path}__startswith": f"{code}."})
+        if exact:
+            q |= Q(**{path: code})
+    return q
+
 
 def kecamatan_rows(on: datetime.date, queryset=None) -> list[Kecamatan]:
     """Kecamatan annotated with their coverage on ``on`` (see ``with_coverage``), by code;
@@ -75,15 +99,23 @@ def desa_category(is_covered: bool, needs_check: bool) -> str:
     return DESA_ACTIVE if is_covered else DESA_NONE
 
 
-def map_rows(on: datetime.date, level: str = "kecamatan", *, within: str = "") -> list[tuple]:
+def map_rows(
+    on: datetime.date, level: str = "kecamatan", *, within: str = "", scope: Within = ""
+) -> list[tuple]:
     """Every kecamatan (``level="desa"``: desa) with a boundary, by code, as plain values;
-    only those of kecamatan ``within`` when given. A kecamatan row: code, name, desa total,
+    only those of kecamatan ``within`` when given, and only those within ``scope`` (a user's
+    wilayah, see ``Within``). A kecamatan row: code, name, desa total,
     desa covered, KIM formed, KIM active on ``on``, and the boundary's GeoJSON as its stored
     text, to be written out as it is. A desa row: code, name, its kecamatan's name, KIM formed,
     covered (0/1), its map category (``desa_category``) and the boundary's text. Sorted here,
     as ``_summary`` is, and the desa counted per kecamatan in one pass."""
     model = Desa if level == "desa" else Kecamatan
-    rows = model.objects.filter(boundary__isnull=False).with_coverage(on).order_by()
+    rows = (
+        model.objects.filter(boundary__isnull=False)
+        .filter(within_q("code", scope, exact=True))
+        .with_coverage(on)
+        .order_by()
+    )
     if level == "desa":
         if within:
             rows = rows.filter(kecamatan__code=within)
@@ -114,33 +146,35 @@ def map_rows(on: datetime.date, level: str = "kecamatan", *, within: str = "") -
         )
 
 
-def has_kabupaten_boundaries() -> bool:
+def has_kabupaten_boundaries(touching: Q | None = None) -> bool:
     """Whether any kabupaten/kota has an outline (``Kabupaten.boundary``, where the schema has
-    it): the map then draws it. One query, none without the field."""
+    it): the map then draws it; only those ``touching`` (a filter on ``code``, the user's
+    scope) when given. One query, none without the field."""
     if not _has_boundary_field(Kabupaten):
         return False
-    return Kabupaten.objects.filter(boundary__isnull=False).exists()
+    return Kabupaten.objects.filter(touching or Q(), boundary__isnull=False).exists()
 
 
-def kabupaten_outlines() -> list[tuple[str, str, str]]:
-    """``(code, name, GeoJSON text)`` of every kabupaten/kota with an outline, by code; none
-    where the schema has no ``Kabupaten.boundary``. A handful of rows: encoded here."""
+def kabupaten_outlines(touching: Q | None = None) -> list[tuple[str, str, str]]:
+    """``(code, name, GeoJSON text)`` of every kabupaten/kota with an outline (only those
+    ``touching``, a filter on ``code``, when given), by code; none where the schema has no
+    ``Kabupaten.boundary``. A handful of rows: encoded here."""
     if not _has_boundary_field(Kabupaten):
         return []
-    rows = Kabupaten.objects.filter(boundary__isnull=False).order_by("code")
+    rows = Kabupaten.objects.filter(touching or Q(), boundary__isnull=False).order_by("code")
     return [
         (code, name, boundary if isinstance(boundary, str) else json.dumps(boundary))
         for code, name, boundary in rows.values_list("code", "name", "boundary")
     ]
 
 
-def mapped_area_name(most: int = 3) -> str:
+def mapped_area_name(most: int = 3, touching: Q | None = None) -> str:
     """The names of the kabupaten/kota whose kecamatan or desa have a boundary (up to
-    ``most``; empty beyond, e.g. a whole province), for the printed map's title."""
+    ``most``; empty beyond, e.g. a whole province), only those ``touching`` (a filter on
+    ``code``) when given, for the printed map's title."""
     names = list(
-        Kabupaten.objects.filter(
-            Q(kecamatan__boundary__isnull=False) | Q(kecamatan__desa__boundary__isnull=False)
-        )
+        Kabupaten.objects.filter(touching or Q())
+        .filter(Q(kecamatan__boundary__isnull=False) | Q(kecamatan__desa__boundary__isnull=False))
         .order_by("code")
         .values_list("name", flat=True)
         .distinct()[: most + 1]
@@ -173,7 +207,7 @@ def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
     return min(later, key=lambda t: t.year) if later else None
 
 
-def kim_needing_check_first(on: datetime.date, within: str = "") -> list[KIM]:
+def kim_needing_check_first(on: datetime.date, within: Within = "") -> list[KIM]:
     """The first ten of ``kim_needing_check``, each with ``total`` (how many there are in all),
     without fetching every such KIM to show ten; only those ``within`` a wilayah code when
     given. Cached."""
@@ -182,11 +216,13 @@ def kim_needing_check_first(on: datetime.date, within: str = "") -> list[KIM]:
         lambda: _kim_needing_check_first(on, within=within),
         on,
         settings.KIM_ACTIVITY_STALE_MONTHS,
-        within,
+        within_key(within),
     )
 
 
-def _kim_needing_check_first(on: datetime.date, first: int = 10, *, within: str = "") -> list[KIM]:
+def _kim_needing_check_first(
+    on: datetime.date, first: int = 10, *, within: Within = ""
+) -> list[KIM]:
     # Not one query that sorts every such KIM (tens of thousands in the country) by a computed
     # date, but those with no activity recorded at all, by name (the name index, stopping at
     # ten), then, only if fewer, the others by their last activity; ``total`` is counted once
@@ -194,8 +230,8 @@ def _kim_needing_check_first(on: datetime.date, first: int = 10, *, within: str 
     intervals = KIMStatusInterval.objects.needing_check(on)
     stale = KIM.objects.needing_check(on)
     if within:
-        intervals = intervals.filter(desa__code__startswith=f"{within}.")
-        stale = stale.filter(desa__code__startswith=f"{within}.")
+        intervals = intervals.filter(within_q("desa__code", within))
+        stale = stale.filter(within_q("desa__code", within))
     stale = stale.for_table().annotate(total=count_subquery(intervals))
     silent = ~Exists(KIMActivity.objects.filter(kim=OuterRef("pk"), occurred_on__lte=on))
     kims = list(stale.filter(silent).order_by("name")[:first])
@@ -263,7 +299,7 @@ def _desa_lines(rows) -> list[DesaLine]:
     return lines
 
 
-def kim_needing_check(on: datetime.date, *, within: str = "") -> list[KIMLine]:
+def kim_needing_check(on: datetime.date, *, within: Within = "") -> list[KIMLine]:
     """KIM active on ``on`` with no recorded activity in the stale period before it ("perlu
     verifikasi"), longest silence first, with their desa and kecamatan; only those ``within``
     a wilayah when given (a provinsi, kabupaten or kecamatan code). One query."""
@@ -271,7 +307,7 @@ def kim_needing_check(on: datetime.date, *, within: str = "") -> list[KIMLine]:
         F("last_activity_on").asc(nulls_first=True), "name"
     )
     if within:
-        queryset = queryset.filter(desa__code__startswith=f"{within}.")
+        queryset = queryset.filter(within_q("desa__code", within))
     rows = queryset.values_list(
         "pk",
         "name",
@@ -282,14 +318,14 @@ def kim_needing_check(on: datetime.date, *, within: str = "") -> list[KIMLine]:
     return [KIMLine(*kim, desa) for kim, desa in _desa_lines(rows)]
 
 
-def desa_without_active_kim(on: datetime.date, *, within: str = "") -> list[DesaLine]:
+def desa_without_active_kim(on: datetime.date, *, within: Within = "") -> list[DesaLine]:
     """Desa with no KIM active on ``on`` (only those ``within`` a wilayah code when given), by
     kecamatan and code. One query."""
     queryset = (
         Desa.objects.with_coverage(on).filter(is_covered=False).order_by("kecamatan__code", "code")
     )
     if within:
-        queryset = queryset.filter(code__startswith=f"{within}.")
+        queryset = queryset.filter(within_q("code", within))
     return [desa for _rest, desa in _desa_lines(queryset.values_list(*_DESA_LINE_FIELDS))]
 
 
@@ -337,7 +373,12 @@ class Summary:
     on: datetime.date
     kecamatan: list[KecamatanCoverage]
     active_by_level: dict[str, int]
+    # The targets of this summary's wilayah (``wilayah_targets``).
     targets: list[Target] = field(default_factory=list)
+    # A provinsi's summary: the targets of its kabupaten/kota added up per year.
+    kabupaten_targets: dict[int, int] = field(default_factory=dict)
+    # Every target of the database, for ``within_summary`` (read with the figures: no query).
+    every_target: list[Target] = field(default_factory=list, repr=False, compare=False)
 
     @cached_property
     def kim_formed(self) -> int:
@@ -387,8 +428,23 @@ class Summary:
             return None
         return max(self.target.kim_count - self.kim_formed, 0)
 
+    @property
+    def kabupaten_target(self) -> tuple[int, int] | None:
+        """A provinsi's summary: ``(year, KIM)`` of its kabupaten/kota targets added up, for
+        the year of ``target`` (or, without one, the year ``target_for`` would pick)."""
+        if not self.kabupaten_targets:
+            return None
+        if self.target is not None:
+            year = self.target.year
+        else:
+            later = [year for year in self.kabupaten_targets if year >= self.on.year]
+            year = min(later) if later else None
+        if year not in self.kabupaten_targets:
+            return None
+        return year, self.kabupaten_targets[year]
 
-def summary(on: datetime.date, within: str = "") -> Summary:
+
+def summary(on: datetime.date, within: Within = "") -> Summary:
     """The headline figures as of ``on``: two queries whatever the number of rows. Cached
     (``kimtracker.figure_cache``): every committed write retires it. ``within`` a wilayah code
     (kecamatan ``35.07.08``, kabupaten/kota ``35.07``, provinsi ``35``): the same figures added
@@ -397,20 +453,70 @@ def summary(on: datetime.date, within: str = "") -> Summary:
     return within_summary(full, within) if within else full
 
 
-def in_wilayah(code: str, within: str) -> bool:
-    """Whether the wilayah of official code ``code`` lies in wilayah ``within`` (or is it);
-    everything lies in "" (everywhere). Kemendagri codes nest by prefix."""
+def in_wilayah(code: str, within: Within) -> bool:
+    """Whether the wilayah of official code ``code`` lies in wilayah ``within`` (or is it; in
+    one of them, for a tuple); everything lies in "" (everywhere). Kemendagri codes nest by
+    prefix."""
+    if isinstance(within, tuple):
+        return any(in_wilayah(code, one) for one in within)
     return not within or code == within or code.startswith(f"{within}.")
 
 
-def within_summary(full: Summary, within: str) -> Summary:
+def wilayah_targets(targets: list[Target], code: str) -> list[Target]:
+    """The targets set for the wilayah ``code`` ("" the whole database), by year."""
+    return [t for t in targets if t.wilayah_code == code]
+
+
+def kabupaten_targets(targets: list[Target], provinsi: str) -> dict[int, int]:
+    """The targets of the kabupaten/kota of ``provinsi``, added up per year."""
+    totals: dict[int, int] = defaultdict(int)
+    for t in targets:
+        if len(t.wilayah_code) == _CODE_LENGTH["kabupaten"] and in_wilayah(
+            t.wilayah_code, provinsi
+        ):
+            totals[t.year] += t.kim_count
+    return dict(totals)
+
+
+def _database_targets(targets: list[Target], kecamatan: list) -> list[Target]:
+    """The targets of a summary of the whole database: those set for it (""), else, when
+    every kecamatan lies in one kabupaten/kota (or one provinsi), that wilayah's: a
+    deployment of one kabupaten reports against its kabupaten's targets."""
+    own = wilayah_targets(targets, "")
+    if own or not kecamatan:
+        return own
+    for length in (_CODE_LENGTH["kabupaten"], _CODE_LENGTH["provinsi"]):
+        codes = {k.code[:length] for k in kecamatan}
+        if len(codes) == 1:
+            return wilayah_targets(targets, codes.pop())
+    return []
+
+
+def within_summary(full: Summary, within: Within) -> Summary:
     """``full`` (a ``summary`` of the whole database) restricted to the kecamatan ``within`` a
-    wilayah code, its totals added up again from those rows: no query. The yearly targets are
-    set for the whole database (per-wilayah targets do not exist yet), so they apply only when
-    the wilayah holds every kecamatan of it."""
+    wilayah code (or several, see ``Within``), its totals added up again from those rows: no
+    query. The targets are those set for that wilayah (``Target.wilayah_code``): a kecamatan
+    and a union of several wilayah have none; a provinsi has its own and, beside them, the
+    sum of its kabupaten/kota's (``kabupaten_targets``)."""
     rows = [k for k in full.kecamatan if in_wilayah(k.code, within)]
+    single = within if isinstance(within, str) else ""
+    targets = wilayah_targets(full.every_target, single) if single else []
+    below = (
+        kabupaten_targets(full.every_target, single)
+        if len(single) == _CODE_LENGTH["provinsi"]
+        else {}
+    )
     if len(rows) == len(full.kecamatan):
-        return full
+        if not below and [t.pk for t in targets] == [t.pk for t in full.targets]:
+            return full
+        return Summary(
+            on=full.on,
+            kecamatan=full.kecamatan,
+            active_by_level=full.active_by_level,
+            targets=targets,
+            kabupaten_targets=below,
+            every_target=full.every_target,
+        )
     levels = [0] * len(_LEVEL_FIELDS)
     for k in rows:
         for i, n in enumerate(k.active_levels or ()):
@@ -419,7 +525,9 @@ def within_summary(full: Summary, within: str) -> Summary:
         on=full.on,
         kecamatan=rows,
         active_by_level=dict(zip(KIMLevel.values, levels, strict=True)),
-        targets=[],
+        targets=targets,
+        kabupaten_targets=below,
+        every_target=full.every_target,
     )
 
 
@@ -477,11 +585,13 @@ def _summary(on: datetime.date) -> Summary:
             )
             for i, n in enumerate(levels):
                 levels_total[i] += n
+    every_target = list(Target.objects.all())
     return Summary(
         on=on,
         kecamatan=kecamatan,
         active_by_level=dict(zip(KIMLevel.values, levels_total, strict=True)),
-        targets=list(Target.objects.all()),
+        targets=_database_targets(every_target, kecamatan),
+        every_target=every_target,
     )
 
 
@@ -524,7 +634,7 @@ class MonthlySeries:
 
 
 def monthly_series(
-    on: datetime.date, *, until: datetime.date | None = None, within: str = ""
+    on: datetime.date, *, until: datetime.date | None = None, within: Within = ""
 ) -> MonthlySeries:
     """The monthly series of ``_monthly_series`` (``within`` a wilayah code:
     ``_monthly_series_within``), cached (``kimtracker.figure_cache``)."""
@@ -534,7 +644,7 @@ def monthly_series(
             lambda: _monthly_series_within(on, until=until, within=within),
             on,
             until,
-            within,
+            within_key(within),
         )
     return figure_cache.cached(
         "monthly-series", lambda: _monthly_series(on, until=until), on, until
@@ -542,7 +652,7 @@ def monthly_series(
 
 
 def _monthly_series_within(
-    on: datetime.date, *, until: datetime.date | None = None, within: str
+    on: datetime.date, *, until: datetime.date | None = None, within: Within
 ) -> MonthlySeries:
     """``_monthly_series`` of the kecamatan ``within`` a wilayah code, from their counters
     (``KecamatanCoverageInterval``, the rows ``summary`` reads) in force at each month end
@@ -551,7 +661,7 @@ def _monthly_series_within(
     away at its end, swept once in date order."""
     intervals = (
         KecamatanCoverageInterval.objects.filter(starts_on__lte=on)
-        .filter(Q(kecamatan__code=within) | Q(kecamatan__code__startswith=f"{within}."))
+        .filter(within_q("kecamatan__code", within, exact=True))
         .order_by()
         .values_list("starts_on", "ends_on", "kim_formed", "kim_active")
     )

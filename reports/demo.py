@@ -127,7 +127,7 @@ def build(*, by=None, seed: int = SEED) -> list[KIM]:
     _activities(kims, rng, by)
     _activities_after_published(kims, by, seed=seed, today=timezone.localdate())
     for year, count in TARGETS.items():
-        set_target(year=year, kim_count=count, by=by, note=DEMO_NOTE)
+        set_target(year=year, kim_count=count, by=by, note=DEMO_NOTE, wilayah_code=DEMO_WILAYAH)
     return kims
 
 

@@ -13,14 +13,21 @@ from kimtracker.dates import validate_year_not_before_earliest
 
 
 class Target(models.Model):
-    """The number of KIM to reach by the end of ``year`` (2023: 240; 2026: 390). Which target a
-    date measures against is ``reports.coverage.target_for``."""
+    """The number of KIM a wilayah is to reach by the end of ``year`` (Kabupaten Malang, 2023:
+    240; 2026: 390). ``wilayah_code`` is a kabupaten/kota ("35.07") or a provinsi ("35"), or
+    "" for the whole database. Which target a date measures against is
+    ``reports.coverage.target_for``; which targets a wilayah's figures use,
+    ``reports.coverage.within_summary``."""
 
     year = models.PositiveSmallIntegerField(
-        _("tahun"),
-        unique=True,
-        validators=[validate_year_not_before_earliest],
-        error_messages={"unique": _("Target tahun ini sudah ada.")},
+        _("tahun"), validators=[validate_year_not_before_earliest]
+    )
+    wilayah_code = models.CharField(
+        _("kode wilayah"),
+        max_length=5,
+        blank=True,
+        default="",
+        help_text=_("Kabupaten/kota (mis. 35.07) atau provinsi (35); kosong: seluruh basis data."),
     )
     kim_count = models.PositiveIntegerField(_("jumlah KIM"))
     note = models.CharField(_("catatan"), max_length=200, blank=True)
@@ -28,11 +35,16 @@ class Target(models.Model):
     history = HistoricalRecords(verbose_name=_("riwayat target"))
 
     class Meta:
-        ordering = ["year"]
+        ordering = ["wilayah_code", "year"]
         verbose_name = _("target")
         verbose_name_plural = _("target")
         permissions = [("view_reports", _("Dapat melihat dan mengunduh laporan dan ekspor"))]
         constraints = [
+            models.UniqueConstraint(
+                fields=["year", "wilayah_code"],
+                name="target_unique_year_wilayah",
+                violation_error_message=_("Target tahun ini untuk wilayah ini sudah ada."),
+            ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000, year__lte=2100),
                 name="target_year_plausible",
@@ -46,6 +58,8 @@ class Target(models.Model):
         ]
 
     def __str__(self):
+        if self.wilayah_code:
+            return f"{self.wilayah_code} {self.year}: {self.kim_count}"
         return f"{self.year}: {self.kim_count}"
 
 

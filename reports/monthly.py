@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from kimtracker.dates import month_end
 from kimtracker.figures import coverage_percent
+from villages import scope as scopes
 from villages.choices import KIMLevel
 from villages.models import KIM, Kabupaten, Kecamatan, KIMStatusChange, Provinsi
 from villages.querysets import BOUNDARIES_VIA_DESA
@@ -152,13 +153,115 @@ def resolve_wilayah(code: str | None) -> Wilayah:
     return wilayah
 
 
+# What a reader is told when ``?wilayah=`` names a wilayah outside their scope (or one that
+# does not exist) and their own wilayah is shown instead: never a figure outside it.
+OUTSIDE_SCOPE = gettext_lazy(
+    "Wilayah %(code)s di luar wilayah kerja Anda; ditampilkan wilayah kerja Anda."
+)
+UNKNOWN_IN_SCOPE = gettext_lazy(
+    "Wilayah %(code)s tidak dikenal; ditampilkan wilayah kerja Anda. Tulis kode kecamatan "
+    "(mis. 35.07.08), kabupaten/kota (35.07) atau provinsi (35)."
+)
+SEVERAL_IN_SCOPE = gettext_lazy("Pilih salah satu wilayah kerja Anda.")
+
+
+def _wilayah_of_code(code: str) -> Wilayah:
+    """``find_wilayah``, or for a code of a scope whose wilayah is not loaded, the code alone."""
+    found = find_wilayah(code)
+    if found is not None:
+        return found
+    level = _LEVELS.get(len(code), ("", None))[0]
+    return Wilayah(code, code, level)
+
+
+def scope_within(user_scope: scopes.Scope) -> coverage.Within:
+    """What ``reports.coverage`` reads for a reader who asked for no wilayah: everything ("")
+    for a whole-country scope, their one code, or the tuple of their codes (a union)."""
+    if user_scope.is_everything:
+        return ""
+    if len(user_scope.codes) == 1:
+        return user_scope.codes[0]
+    return tuple(user_scope.codes)
+
+
+def scope_wilayah(user_scope: scopes.Scope) -> Wilayah | None:
+    """The wilayah a reader who asked for none sees: None for a whole-country scope (the
+    pages' default, as before scopes), the one wilayah of a scope of one code, or for several
+    a ``Wilayah`` with code "" naming them all (their union). One query per code."""
+    if user_scope.is_everything or user_scope.is_empty:
+        return None
+    wilayah = [_wilayah_of_code(code) for code in user_scope.codes]
+    if len(wilayah) == 1:
+        return wilayah[0]
+    return Wilayah("", ", ".join(w.name for w in wilayah), "")
+
+
+def asked_wilayah(user_scope: scopes.Scope, code: str) -> tuple[Wilayah | None, str]:
+    """``?wilayah=code`` checked against the reader's scope: ``(wilayah, "")`` when it exists
+    and lies within; ``(None, message)`` when it does not exist or lies outside (the caller
+    shows the reader's own wilayah, ``scope_wilayah``, and the message); ``(None, "")``
+    without a code. One query (none without a code)."""
+    code = (code or "").strip()
+    if not code:
+        return None, ""
+    wilayah = find_wilayah(code)
+    if wilayah is None:
+        return None, str(UNKNOWN_IN_SCOPE) % {"code": code}
+    if not user_scope.contains(wilayah.code):
+        return None, str(OUTSIDE_SCOPE) % {"code": code}
+    return wilayah, ""
+
+
+def wilayah_names(codes) -> dict[str, str]:
+    """The report names of ``codes`` (kabupaten/kota and provinsi; "" the whole database), a
+    code alone for one not loaded. Two queries at most."""
+    codes = set(codes)
+    names = {code: code for code in codes}
+    if "" in codes:
+        names[""] = _("Seluruh basis data")
+    for length, (level, model) in _LEVELS.items():
+        wanted = [code for code in codes if len(code) == length]
+        if wanted:
+            for code, name in model.objects.filter(code__in=wanted).values_list("code", "name"):
+                names[code] = _wilayah_name(level, name)
+    return names
+
+
+def scope_choices(user_scope: scopes.Scope) -> list[tuple[str, str]]:
+    """The choices of a wilayah selector for a reader of a limited scope: each of their
+    wilayah, followed by the kabupaten/kota of a provinsi and the kecamatan of a
+    kabupaten/kota. A few queries per code."""
+    choices = []
+    for code in user_scope.codes or ():
+        wilayah = _wilayah_of_code(code)
+        choices.append((wilayah.code, wilayah.name))
+        if wilayah.level == "provinsi":
+            choices += [
+                (k.code, k.name_with_provinsi.title())
+                for k in Kabupaten.objects.filter(code__startswith=f"{code}.")
+                .select_related("provinsi")
+                .order_by("code")
+            ]
+        elif wilayah.level == "kabupaten":
+            choices += [
+                (k.code, _wilayah_name("kecamatan", k.name))
+                for k in Kecamatan.objects.filter(code__startswith=f"{code}.")
+                .order_by("code")
+                .only("code", "name")
+            ]
+    return choices
+
+
 def wilayah_choices(
-    *, only_kabupaten: Wilayah | None = None, kecamatan=None
+    *, only_kabupaten: Wilayah | None = None, kecamatan=None, user_scope: scopes.Scope | None = None
 ) -> list[tuple[str, str]]:
     """The choices of a wilayah selector: with several kabupaten/kota, each provinsi (when
     there are several) and each kabupaten/kota; with one, it and its kecamatan. A caller that
     knows the database's only kabupaten (``only_kabupaten``) and holds its kecamatan rows (with
-    ``code`` and ``name``) reads nothing; else one or two queries."""
+    ``code`` and ``name``) reads nothing; else one or two queries. A reader of a limited
+    ``user_scope``: only the wilayah they may see (``scope_choices``)."""
+    if user_scope is not None and not user_scope.is_everything:
+        return scope_choices(user_scope)
     if only_kabupaten is not None and kecamatan is not None:
         return [(only_kabupaten.code, only_kabupaten.name)] + [
             (k.code, _wilayah_name("kecamatan", k.name)) for k in kecamatan

@@ -5,6 +5,8 @@ addresses or e-mail)."""
 import datetime
 import json
 
+from django.db.models import Q
+
 from kimtracker.downloads import csv_bytes
 from villages.choices import KIMLevel
 from villages.models import KIM
@@ -21,9 +23,16 @@ COLUMNS = [
 ]
 
 
-def rows(on: datetime.date) -> list[dict]:
-    """One dict per KIM formed by ``on`` (voided ones excluded), with its state on ``on``."""
-    kims = KIM.objects.formed_by(on).with_status_on(on).for_table().order_by("desa__code", "name")
+def rows(on: datetime.date, within: Q | None = None) -> list[dict]:
+    """One dict per KIM formed by ``on`` (voided ones excluded), with its state on ``on``;
+    only those ``within`` a filter on the KIM (a reader's scope, ``Scope.q("desa__code")``)."""
+    kims = (
+        KIM.objects.formed_by(on)
+        .filter(within or Q())
+        .with_status_on(on)
+        .for_table()
+        .order_by("desa__code", "name")
+    )
     return [
         {
             "kode_kecamatan": kim.desa.kecamatan.code,
@@ -39,14 +48,14 @@ def rows(on: datetime.date) -> list[dict]:
     ]
 
 
-def to_csv(on: datetime.date) -> bytes:
+def to_csv(on: datetime.date, within: Q | None = None) -> bytes:
     """The rows as CSV (``kimtracker.downloads.csv_bytes``: UTF-8 with a BOM, no cell a
     formula), ``aktif`` written ya/tidak."""
-    written = ({**row, "aktif": "ya" if row["aktif"] else "tidak"} for row in rows(on))
+    written = ({**row, "aktif": "ya" if row["aktif"] else "tidak"} for row in rows(on, within))
     return csv_bytes([COLUMNS, *([row[column] for column in COLUMNS] for row in written)])
 
 
-def to_json(on: datetime.date) -> bytes:
-    document = {"tanggal": on.isoformat(), "jumlah": 0, "kim": rows(on)}
+def to_json(on: datetime.date, within: Q | None = None) -> bytes:
+    document = {"tanggal": on.isoformat(), "jumlah": 0, "kim": rows(on, within)}
     document["jumlah"] = len(document["kim"])
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

@@ -20,10 +20,12 @@ from django.views import View
 from kimtracker import roles
 from kimtracker.dates import month_end
 from kimtracker.downloads import attachment, offered_format
+from villages import scope
 
 from . import monthly, publishing
 from .forms import PublishForm
 from .models import Publication
+from .views import ReaderScopeMixin
 
 # A publication still being made is shown with this many seconds between automatic reloads.
 PROGRESS_REFRESH_SECONDS = 3
@@ -59,6 +61,7 @@ def panel(request, report: monthly.MonthlyReport) -> dict:
     difference = publishing.difference(in_force, report) if in_force else None
     can_publish = (
         request.user.has_perm(roles.PERM_PUBLISH)
+        and scope.of(request.user).contains(wilayah_code)
         and report.as_of == month_end(report.month.year, report.month.month)
         and pending is None
     )
@@ -76,22 +79,39 @@ def panel(request, report: monthly.MonthlyReport) -> dict:
     }
 
 
-class PublishView(PermissionRequiredMixin, View):
+class PublishView(PermissionRequiredMixin, ReaderScopeMixin, View):
     """``POST /laporan/bulanan/YYYY-MM/terbitkan/``: publish the month's report for
-    ``wilayah`` (a revision, with a reason, when one is already in force)."""
+    ``wilayah`` (a revision, with a reason, when one is already in force); only a wilayah
+    within the Manajer's scope (without one: their own, when they have exactly one)."""
 
     permission_required = (roles.PERM_REPORTS, roles.PERM_PUBLISH)
     http_method_names = ["post"]
 
     def post(self, request, month):
         code = request.POST.get("wilayah", "").strip()
+        user_scope = self.user_scope
         try:
             first_day = monthly.parse_month(month)
+            if not code and not user_scope.is_everything:
+                own = monthly.scope_wilayah(user_scope)
+                if not own.code:
+                    raise monthly.WilayahRequired(str(monthly.SEVERAL_IN_SCOPE))
+                code = own.code
             wilayah = monthly.resolve_wilayah(code or None)
         except monthly.MonthError as error:
             messages.error(request, str(error))
             return redirect(reverse("reports:index"))
         back = report_url(first_day, code)
+        if not user_scope.contains(wilayah.code):
+            messages.error(
+                request,
+                _(
+                    "Wilayah %(code)s di luar wilayah kerja Anda: laporannya tidak dapat "
+                    "diterbitkan."
+                )
+                % {"code": wilayah.code or code},
+            )
+            return redirect(report_url(first_day))
         in_force = publishing.current(first_day, wilayah.code)
         form = PublishForm(request.POST, revision=in_force is not None)
         if not form.is_valid():
@@ -133,10 +153,11 @@ class PublishView(PermissionRequiredMixin, View):
         return redirect(publication_url(publication))
 
 
-class PublicationView(PermissionRequiredMixin, View):
+class PublicationView(PermissionRequiredMixin, ReaderScopeMixin, View):
     """``/laporan/bulanan/YYYY-MM/terbitan/<n>/``: one published version, its figures as
     published and its files; ``?format=pdf|xlsx|csv`` gives a file byte for byte as it was
-    published. While it is being made, its progress (the page reloads itself)."""
+    published. While it is being made, its progress (the page reloads itself). Only a
+    publication of a wilayah within the reader's scope (else 404)."""
 
     permission_required = roles.PERM_REPORTS
     formats = publishing.FORMATS
@@ -148,11 +169,16 @@ class PublicationView(PermissionRequiredMixin, View):
         except monthly.MonthError as error:
             raise Http404(str(error)) from error
         code = request.GET.get("wilayah", "").strip()
+        user_scope = self.user_scope
+        if not code and not user_scope.is_everything:
+            code = monthly.scope_wilayah(user_scope).code
         if not code:
             try:
                 code = monthly.resolve_wilayah(None).code
             except monthly.MonthError as error:
                 raise Http404(str(error)) from error
+        if not user_scope.contains(code):
+            raise Http404(_("Terbitan ini di luar wilayah kerja Anda."))
         publication = get_object_or_404(
             Publication.objects.select_related("requested_by"),
             month=first_day,

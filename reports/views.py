@@ -8,6 +8,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
@@ -21,14 +22,28 @@ from kimtracker import figure_cache
 from kimtracker.asof import AsOfMixin
 from kimtracker.downloads import CONTENT_TYPES, attachment, offered_format
 from kimtracker.roles import ViewPermissionMixin
+from villages import scope
 from villages.choices import KIMLevel
 from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
+from villages.querysets import BOUNDARY_FIELDS
 
 from . import bands, coverage, followup, monthly
 
 
 def _with_date(url: str, as_of: datetime.date) -> str:
     return f"{url}?{urlencode({'tanggal': as_of.isoformat()})}"
+
+
+class ReaderScopeMixin:
+    """Reports read within the reader's wilayah (``villages.scope``): ``self.user_scope``. A
+    reader without any wilayah gets, instead of the page or file, a page saying so (403):
+    nothing is shown before a Manajer gives them one. Placed after the permission mixin."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.user_scope = scope.of(request.user)
+        if self.user_scope.is_empty:
+            return render(request, "reports/no_wilayah.html", {"no_wilayah": True}, status=403)
+        return super().dispatch(request, *args, **kwargs)
 
 
 CHART_TITLES = {
@@ -38,16 +53,28 @@ CHART_TITLES = {
 }
 
 
-class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
+class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateView):
     """The headline figures, charts and lists as of a date, of everything or ``?wilayah=CODE``
     (a kecamatan, kabupaten/kota or provinsi): the same definitions either way
-    (``coverage.summary(on, within)``)."""
+    (``coverage.summary(on, within)``). A reader of a limited scope sees their wilayah (the
+    union of them, when several) or one within it: never a figure outside."""
 
     template_name = "reports/dashboard.html"
 
     def get(self, request, *args, **kwargs):
         code = request.GET.get("wilayah", "").strip()
+        if not self.user_scope.is_everything:
+            self.wilayah, refused = monthly.asked_wilayah(self.user_scope, code)
+            if refused:
+                messages.warning(request, refused)
+            if self.wilayah is None:
+                self.wilayah = monthly.scope_wilayah(self.user_scope)
+                self.within = monthly.scope_within(self.user_scope)
+            else:
+                self.within = self.wilayah.code
+            return super().get(request, *args, **kwargs)
         self.wilayah = monthly.find_wilayah(code) if code else None
+        self.within = self.wilayah.code if self.wilayah else ""
         if code and self.wilayah is None:
             # Figures of everything, with the reason: a mistyped link still shows a page.
             messages.warning(
@@ -61,7 +88,7 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        within = self.wilayah.code if self.wilayah else ""
+        within = self.within
         everything = coverage.summary(self.as_of)
         summary = coverage.within_summary(everything, within) if within else everything
         # The x-axis ends at the month asked about: a past date shows the history up to it,
@@ -72,7 +99,7 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
         chart_level, bars = self._bars(summary)
         return super().get_context_data(
             wilayah=self.wilayah,
-            wilayah_choices=self._wilayah_choices(everything),
+            wilayah_choices=self._wilayah_choices(everything, self.user_scope),
             **self._list_queries(),
             summary=summary,
             needing_check=needing_check,
@@ -101,10 +128,19 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
         )
 
     @staticmethod
-    def _wilayah_choices(everything: coverage.Summary) -> tuple[str, list[tuple[str, str]]]:
+    def _wilayah_choices(
+        everything: coverage.Summary, user_scope: scope.Scope
+    ) -> tuple[str, list[tuple[str, str]]]:
         """The selector: the empty choice's label and the choices. With several kabupaten/kota
         (told from the kecamatan codes at hand) each kabupaten/kota, and provinsi when there
-        are several (one query); else the kecamatan (no query)."""
+        are several (one query); else the kecamatan (no query). A reader of a limited scope:
+        only their wilayah (``monthly.scope_choices``), the empty choice their union."""
+        if not user_scope.is_everything:
+            several = len(user_scope.codes) > 1
+            return (
+                _("Semua wilayah kerja Anda") if several else "",
+                monthly.scope_choices(user_scope),
+            )
         if len({k.code[:5] for k in everything.kecamatan}) > 1:
             return _("Semua wilayah"), monthly.wilayah_choices()
         return _("Semua kecamatan"), [(k.code, k.name) for k in everything.kecamatan]
@@ -114,7 +150,7 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
         kecamatan (``&kecamatan=``), the kecamatan list a kabupaten/kota or provinsi
         (``&wilayah=``)."""
         wilayah = self.wilayah
-        if wilayah is None:
+        if wilayah is None or not wilayah.code:
             return {"list_query": "", "kecamatan_list_query": ""}
         if wilayah.level == "kecamatan":
             return {
@@ -154,9 +190,10 @@ class DashboardView(ViewPermissionMixin, AsOfMixin, TemplateView):
         return level, sorted(bars, key=lambda bar: (-bar["coverage"], bar["name"]))
 
 
-class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
+class FollowUpView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateView):
     """Per kecamatan, the KIM to check and the desa without an active KIM, in bimtek batches;
-    printable, and as XLSX with ``?format=xlsx``."""
+    printable, and as XLSX with ``?format=xlsx``; within the reader's wilayah (a kecamatan or
+    kabupaten/kota outside it: a message and their whole wilayah)."""
 
     template_name = "reports/followup.html"
     formats = ("xlsx",)
@@ -165,12 +202,17 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
         # One kabupaten: a select of its kecamatan. A province or the country: a select of
         # kabupaten/kota, and no list until one is chosen (the whole country's list is tens of
         # thousands of rows; its XLSX stays available).
-        self.at_scale = Kecamatan.objects.too_many_to_list()
-        self.within = self._chosen_wilayah(request.GET)
+        limited = not self.user_scope.is_everything
+        self.at_scale = not limited and Kecamatan.objects.too_many_to_list()
+        self.chosen = self._chosen_wilayah(request.GET)
+        if self.chosen and not self.user_scope.contains(self.chosen):
+            messages.warning(request, str(monthly.OUTSIDE_SCOPE) % {"code": self.chosen})
+            self.chosen = ""
+        within = self.chosen or monthly.scope_within(self.user_scope)
         wants_xlsx = offered_format(request.GET.get("format"), self.formats) == "xlsx"
         self.follow_up = (
-            followup.build(self.as_of, within=self.within)
-            if self.within or wants_xlsx or not self.at_scale
+            followup.build(self.as_of, within=within)
+            if within or wants_xlsx or not self.at_scale
             else None
         )
         if wants_xlsx:
@@ -193,7 +235,16 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
         return ""
 
     def get_context_data(self, **kwargs):
-        if self.at_scale:
+        if not self.user_scope.is_everything:
+            area = {
+                "param": "kecamatan",
+                "label": _("Kecamatan"),
+                "empty": _("Semua kecamatan wilayah kerja Anda"),
+                "choices": Kecamatan.objects.filter(self.user_scope.q("code"))
+                .order_by("name")
+                .values_list("code", "name"),
+            }
+        elif self.at_scale:
             area = {
                 "param": "wilayah",
                 "label": _("Kabupaten/kota"),
@@ -211,21 +262,23 @@ class FollowUpView(ViewPermissionMixin, AsOfMixin, TemplateView):
                 "choices": Kecamatan.objects.order_by("name").values_list("code", "name"),
             }
         return super().get_context_data(
-            follow_up=self.follow_up, area=area, chosen=self.within, **kwargs
+            follow_up=self.follow_up, area=area, chosen=self.chosen, **kwargs
         )
 
 
-class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
+class MapView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateView):
     """Kecamatan and desa (those with an imported boundary) coloured by coverage, the
     kabupaten's outline where there is one. Without any boundary it says how to import them
     and shows kecamatan tiles instead: never invented geography. ``?cetak=1`` is the printable
-    map: title, date, legends and sources on one A4 page."""
+    map: title, date, legends and sources on one A4 page. Only the reader's wilayah."""
 
     template_name = "reports/map.html"
 
     def get_context_data(self, **kwargs):
-        has_kecamatan = Kecamatan.objects.filter(boundary__isnull=False).exists()
-        has_desa = Desa.objects.filter(boundary__isnull=False).exists()
+        within = self.user_scope.q("code")
+        touching = None if self.user_scope.is_everything else self.user_scope.q_touching("code")
+        has_kecamatan = Kecamatan.objects.filter(within, boundary__isnull=False).exists()
+        has_desa = Desa.objects.filter(within, boundary__isnull=False).exists()
         context = {
             "has_boundaries": has_kecamatan or has_desa,
             "legend": bands.legend(),
@@ -236,16 +289,18 @@ class MapView(ViewPermissionMixin, AsOfMixin, TemplateView):
             context.update(
                 has_kecamatan_boundaries=has_kecamatan,
                 has_desa_boundaries=has_desa,
-                has_kabupaten_boundaries=coverage.has_kabupaten_boundaries(),
+                has_kabupaten_boundaries=coverage.has_kabupaten_boundaries(touching),
                 tile_url=settings.KIM_MAP_TILE_URL,
                 data_url=_with_date(reverse("reports:map_data"), self.as_of),
                 print_url=f"{_with_date(reverse('map'), self.as_of)}&cetak=1",
                 screen_url=_with_date(reverse("map"), self.as_of),
             )
             if context["print_view"]:
-                context["area_name"] = coverage.mapped_area_name()
+                context["area_name"] = coverage.mapped_area_name(touching=touching)
         else:
-            tiles = coverage.kecamatan_rows(self.as_of)
+            tiles = coverage.kecamatan_rows(
+                self.as_of, Kecamatan.objects.defer(*BOUNDARY_FIELDS).filter(within)
+            )
             for k in tiles:
                 k.coverage_percent = coverage.coverage_percent(k.desa_covered, k.desa_total)
                 k.band_class = bands.band_class(k.coverage_percent)
@@ -257,11 +312,12 @@ KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-class MapDataView(ViewPermissionMixin, AsOfMixin, View):
+class MapDataView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, View):
     """GeoJSON FeatureCollection of the kecamatan (``?tingkat=desa``: desa) that have a boundary,
     with their coverage figures on the as-of date as properties (a desa: its map category too);
     ``?tingkat=kabupaten``: the kabupaten outlines. ``?kecamatan=CODE`` keeps one kecamatan and
-    its desa (the kecamatan page's map). Sent gzipped to clients that accept it (the desa layer
+    its desa (the kecamatan page's map). Only the reader's wilayah (the kabupaten outlines:
+    those holding it). Sent gzipped to clients that accept it (the desa layer
     of Kabupaten Malang: 658 KB, 121 KB gzipped); text and compressed body kept in the figure
     cache."""
 
@@ -275,6 +331,8 @@ class MapDataView(ViewPermissionMixin, AsOfMixin, View):
                 {"error": _("Kode kecamatan tidak dikenal: gunakan kode seperti 35.07.08.")},
                 status=400,
             )
+        # A limited scope is part of the cache key; the whole country's key stays as it was.
+        limited = () if self.user_scope.is_everything else ("+".join(self.user_scope.codes),)
         if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
             # Compressed once per date and generation where the figure cache keeps it: at
             # national scale gzip takes longer than building the text.
@@ -284,12 +342,18 @@ class MapDataView(ViewPermissionMixin, AsOfMixin, View):
                 level,
                 within,
                 self.as_of,
+                *limited,
             )
             response = HttpResponse(body, content_type=CONTENT_TYPES["json"])
             response["Content-Encoding"] = "gzip"
         else:
             body = figure_cache.cached(
-                "map-data", lambda: self._collection(level, within), level, within, self.as_of
+                "map-data",
+                lambda: self._collection(level, within),
+                level,
+                within,
+                self.as_of,
+                *limited,
             )
             response = HttpResponse(body, content_type=CONTENT_TYPES["json"])
         patch_vary_headers(response, ["Accept-Encoding"])
@@ -299,15 +363,19 @@ class MapDataView(ViewPermissionMixin, AsOfMixin, View):
         """The GeoJSON text, written out directly: the figures as plain values and the stored
         boundaries as their text, never parsed and re-encoded (at national scale that took
         over a second for 7,000 kecamatan)."""
+        user_scope = self.user_scope
         if level == "kabupaten":
+            touching = None if user_scope.is_everything else user_scope.q_touching("code")
             return _feature_collection(
                 (geometry, f'{{"code": "{code}", "name": {json.dumps(name)}}}')
-                for code, name, geometry in coverage.kabupaten_outlines()
+                for code, name, geometry in coverage.kabupaten_outlines(touching)
             )
         # One reverse() for all rows: a URL pattern with the code filled in per row. Codes
         # (digits and dots) and these URLs need no JSON escaping; names do.
         url = _with_date(reverse(f"villages:{level}_detail", args=["__code__"]), self.as_of)
-        rows = coverage.map_rows(self.as_of, level, within=within)
+        rows = coverage.map_rows(
+            self.as_of, level, within=within, scope=monthly.scope_within(user_scope)
+        )
         if level == "desa":
             return _feature_collection(
                 (

@@ -239,7 +239,7 @@ def test_desa_categories_are_the_figures_definitions(
 
     Desa.objects.update(boundary=square(112.6, -8.1, 0.01))
     on = datetime.date(2024, 6, 30)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # 5, and the reader's wilayah (villages.scope)
         features = map_features(staff_client, tanggal=on.isoformat(), tingkat="desa")
     assert len(features) == 390
     by_category = {"active": set(), "check": set(), "none": set()}
@@ -324,7 +324,8 @@ def test_a_desa_only_import_shows_the_desa_map(staff_client, demo, django_assert
     Desa.objects.filter(code__in=["35.07.08.2001", "35.07.07.2016"]).update(
         boundary=square(112.7, -8.1, 0.02)
     )
-    with django_assert_max_num_queries(8):  # 7, and 1 more where kabupaten have outlines
+    # 7, 1 more where kabupaten have outlines, 1 for the reader's wilayah (villages.scope)
+    with django_assert_max_num_queries(9):
         html = get(staff_client, reverse("map"), tanggal=MID_2023)
     assert "data-no-boundaries" not in html
     assert 'id="coverage-map"' in html
@@ -402,7 +403,8 @@ def test_desa_page_offers_registration_to_those_who_may_register(
 
 def test_printable_map(staff_client, demo, django_assert_max_num_queries):
     Kecamatan.objects.filter(code="35.07.08").update(boundary=square(112.7, -8.1))
-    with django_assert_max_num_queries(9):  # 8, and 1 more where kabupaten have outlines
+    # 8, 1 more where kabupaten have outlines, 1 for the reader's wilayah (villages.scope)
+    with django_assert_max_num_queries(10):
         html = get(staff_client, reverse("map"), tanggal=MID_2023, cetak="1")
     assert '<h1 class="h3 mb-0">Peta cakupan KIM Kabupaten Malang</h1>' in html
     assert "Per tanggal 25 Juni 2023" in html
