@@ -339,3 +339,19 @@ def test_a_manager_sets_targets_only_within_the_scope(client, province):
             by=response.wsgi_request.user,
             wilayah_code="35.07",
         )
+
+
+def test_the_migration_gives_existing_targets_to_the_only_kabupaten(malang):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("reports.migrations.0006_target_wilayah")
+    Target.objects.create(year=2030, kim_count=400)
+    migration.targets_to_the_only_kabupaten(apps, None)
+    assert Target.objects.get(year=2030).wilayah_code == "35.07"
+    # With two kabupaten they stay the whole database's.
+    kota_batu()
+    Target.objects.create(year=2031, kim_count=400)
+    migration.targets_to_the_only_kabupaten(apps, None)
+    assert Target.objects.get(year=2031).wilayah_code == ""
