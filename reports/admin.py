@@ -8,14 +8,15 @@ from .models import Publication, Target
 
 @admin.register(Target)
 class TargetAdmin(HistoryAdmin):
-    list_display = ["year", "kim_count", "note"]
-    search_fields = ["year", "note"]
+    list_display = ["year", "wilayah_code", "kim_count", "note"]
+    search_fields = ["year", "wilayah_code", "note"]
 
     def save_model(self, request, obj, form, change):
         saved = services.set_target(
             year=form.cleaned_data["year"],
             kim_count=form.cleaned_data["kim_count"],
             note=form.cleaned_data["note"],
+            wilayah_code=form.cleaned_data.get("wilayah_code", ""),
             by=request.user,
         )
         obj.pk = saved.pk
