@@ -9,6 +9,7 @@ with which permission, and the texts and URLs of its two templates."""
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -29,9 +30,11 @@ from django.views.generic import FormView
 from kimtracker.downloads import attachment, offered_format
 from kimtracker.forms import BootstrapMixin
 
-from .importing import activity, kim
+from . import scope
+from .importing import activity, files, kim
 from .importing.files import FORMATS, ImportRefused, max_bytes, max_rows
 from .importing.plan import Importer
+from .models import Desa
 
 FORM_TEMPLATE = "villages/kim_import.html"
 PREVIEW_TEMPLATE = "villages/kim_import_preview.html"
@@ -108,6 +111,43 @@ ACTIVITY_IMPORT = ImportKind(
 SESSION_KEY = KIM_IMPORT.session_key
 
 
+# The desa the importers' examples name (help texts and the template's example row).
+EXAMPLE_DESA_CODE, EXAMPLE_DESA_NAME = "35.07.08.2001", "Sumberputih"
+
+
+class Examples:
+    """The importers' examples as ``user`` should read them: a desa of their own wilayah in
+    place of the bundled example (Sumberputih, Kabupaten Malang) when that one is outside it,
+    so the import page and its template show nothing of another office's wilayah. Without any
+    desa within (no wilayah) the example code is left empty."""
+
+    def __init__(self, user):
+        within = scope.of(user)
+        self.desa = None
+        if not within.contains(EXAMPLE_DESA_CODE):
+            self.desa = Desa.objects.within(within).order_by("code").only(
+                "code", "name"
+            ).first() or Desa(code="", name="")
+
+    def text(self, value):
+        if self.desa is None or not isinstance(value, str):
+            return value
+        return value.replace(EXAMPLE_DESA_CODE, self.desa.code).replace(
+            EXAMPLE_DESA_NAME, self.desa.name.title()
+        )
+
+    def columns(self, columns: dict) -> dict:
+        if self.desa is None:
+            return columns
+        return {
+            header: dataclasses.replace(column, help=self.text(str(column.help)))
+            for header, column in columns.items()
+        }
+
+    def row(self, example: dict) -> dict:
+        return {header: self.text(value) for header, value in example.items()}
+
+
 class ImportFileForm(BootstrapMixin, forms.Form):
     """The file to import; ``clean_file`` reads it, so a refused file is an error on the field."""
 
@@ -157,7 +197,7 @@ class ImportView(ImportKindMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             kind=self.kind,
-            columns=self.kind.importer.columns,
+            columns=Examples(self.request.user).columns(self.kind.importer.columns),
             max_size=max_bytes(),
             max_rows=max_rows(),
             **kwargs,
@@ -234,7 +274,13 @@ class ImportTemplateView(ImportKindMixin, View):
 
     def get(self, request, format):
         offered_format(format, FORMATS)
-        content, _content_type = self.kind.importer.template_file(format)
+        importer, examples = self.kind.importer, Examples(request.user)
+        content, _content_type = files.template_file(
+            format,
+            columns=importer.columns,
+            example=examples.row(importer.template_example),
+            title=importer.template_title,
+        )
         return attachment(content, f"{self.kind.template_filename}.{format}", format)
 
 

@@ -218,3 +218,14 @@ def test_an_import_preview_does_not_link_a_kim_outside_the_wilayah(client, world
     assert "di luar wilayah kerja Anda" in html
     assert f"/kim/{batu.pk}/" not in html
     assert not KIM.objects.filter(name="KIM Baru Wajak").exists()
+
+
+def test_the_import_pages_examples_name_a_desa_of_the_wilayah(client, world):
+    client.force_login(user_with_role("manajer", MANAJER, wilayah=("35.79",)))
+    for name in ("kim_import", "activity_import"):
+        page = client.get(reverse(f"villages:{name}")).content.decode()
+        template = client.get(reverse(f"villages:{name}_template", args=["csv"]))
+        for text in (page, template.content.decode("utf-8-sig")):
+            assert "35.07" not in text
+            assert "sumberputih" not in text.lower()
+            assert "35.79.03.1001" in text
