@@ -23,7 +23,7 @@ def _reason(required: bool):
         label=_("Alasan"),
         max_length=200,
         required=required,
-        help_text=_("Dicatat di riwayat pengguna, mis. 'Mutasi ke Kecamatan Wajak'."),
+        help_text=_("Dicatat di riwayat pengguna, mis. 'Mutasi antarkecamatan'."),
     )
 
 
