@@ -11,6 +11,7 @@ import segno
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -104,12 +105,17 @@ class VerifyView(FormView):
         self.device = confirmed_device(request.user) if request.user.is_authenticated else None
         if self.device is None or request.user.is_verified():
             request.session.pop(SESSION_KEY, None)
-            return redirect(self.next_url())
+            return HttpResponseRedirect(self.next_url())
         return super().dispatch(request, *args, **kwargs)
 
     def next_url(self) -> str:
         url = self.request.POST.get("next") or self.request.GET.get("next")
-        if url and url_has_allowed_host_and_scheme(url, {self.request.get_host()}):
+        # A path of this site only (a bare word would be taken for a URL name by redirect()).
+        if (
+            url
+            and url.startswith("/")
+            and url_has_allowed_host_and_scheme(url, {self.request.get_host()})
+        ):
             return url
         return resolve_url("dashboard")
 
@@ -122,7 +128,7 @@ class VerifyView(FormView):
     def form_valid(self, form):
         otp_login(self.request, self.device)
         self.request.session.pop(SESSION_KEY, None)
-        return redirect(self.next_url())
+        return HttpResponseRedirect(self.next_url())
 
 
 class SetupView(PermissionRequiredMixin, FormView):

@@ -31,6 +31,7 @@ from kimtracker.roles import MANAJER, PETUGAS
 for username, role in (({OFFICER!r}, PETUGAS), ({MANAGER!r}, MANAJER)):
     user = User.objects.create_user(username, password={PASSWORD!r})
     user.groups.add(Group.objects.get(name=role))
+    user.wilayah_scope.create(code="")  # the whole country (villages.scope)
 """
 
 

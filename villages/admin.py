@@ -220,3 +220,23 @@ class AccountEventAdmin(ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-otp's own TOTP admin answers an unknown id on its QR-code page with a server error
+# (TOTPDevice.DoesNotExist): a plain one instead, where the superuser removes a lost
+# authenticator (the device's key is never shown).
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    search_fields = ["user__username", "name"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = ["user", "name"]
+
+    def has_add_permission(self, request):
+        return False
