@@ -1,5 +1,6 @@
 """The layers run one way (DESIGN.md section 2): ``kimtracker`` (settings, roles, shared pieces)
-<- ``villages`` (the registry) <- ``reports`` (figures and reports) <- ``api`` (the read API). A module may import its own
+<- ``villages`` (the registry) <- ``reports`` (figures and reports) <- ``api`` (the read
+API). A module may import its own
 layer and those below it, never one above; and the project's modules import each other without
 a cycle.
 
@@ -246,8 +247,8 @@ def test_every_layer_is_read():
 def test_no_module_imports_a_layer_above_its_own():
     upward = upward_imports(PROJECT_IMPORTS)
     assert not upward, (
-        "Layers run kimtracker <- villages <- reports <- api (DESIGN.md section 2); move the shared "
-        "piece down (to kimtracker/) or the caller up:\n" + "\n".join(map(str, upward))
+        "Layers run kimtracker <- villages <- reports <- api (DESIGN.md section 2); move the "
+        "shared piece down (to kimtracker/) or the caller up:\n" + "\n".join(map(str, upward))
     )
 
 
