@@ -45,17 +45,28 @@ DOCUMENTATION = ("/api/docs", "/api/v1/openapi")
 # POST-only actions: walked by the write checks below.
 ACTIONS = {"reports:publish"}
 
+# A wilayah code as such: not the seconds of a time ("09:24:35.795") or part of a number.
+CODE = r"(?<![\d:.]){}(?![\d])"
 BATU_KIM = "KIM Dadaprejo Rahasia"
 OFFICES = {
     # scope: (its sample objects, what of the others must never show)
-    "35.07": ("35.07.07.2016", [r"35\.79", r"(?i)dadaprejo", r"(?i)junrejo", r"(?i)kota batu"]),
+    "35.07": (
+        "35.07.07.2016",
+        [CODE.format("35\\.79"), r"(?i)dadaprejo", r"(?i)junrejo", r"(?i)kota batu"],
+    ),
     "35.79": (
         "35.79.03.1001",
-        [r"35\.07", r"(?i)poncokusumo", r"(?i)gubugklakah", r"(?i)wajak"],
+        [CODE.format("35\\.07"), r"(?i)poncokusumo", r"(?i)gubugklakah", r"(?i)wajak"],
     ),
     "35.07.08": (
         None,  # a KIM of Wajak, found in the demo
-        [r"35\.79", r"(?i)dadaprejo", r"35\.07\.07", r"(?i)poncokusumo", r"(?i)gubugklakah"],
+        [
+            CODE.format("35\\.79"),
+            r"(?i)dadaprejo",
+            CODE.format("35\\.07\\.07"),
+            r"(?i)poncokusumo",
+            r"(?i)gubugklakah",
+        ],
     ),
 }
 ROLES = ["Staf", "Petugas", "Manajer"]
