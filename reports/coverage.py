@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import (
+    Count,
     Exists,
     F,
     OuterRef,
@@ -205,6 +206,23 @@ def target_for(on: datetime.date, targets: list[Target]) -> Target | None:
     """The target of ``on``'s year, else of the nearest later year that has one."""
     later = [t for t in targets if t.year >= on.year]
     return min(later, key=lambda t: t.year) if later else None
+
+
+def needing_check_per_kecamatan(on: datetime.date) -> dict[int, int]:
+    """How many KIM need checking on ``on`` ("perlu verifikasi", ``needing_check``) in each
+    kecamatan, by its pk (absent: none): one grouped query over the intervals, cached. Added
+    up over the kecamatan of a wilayah it is that wilayah's dashboard count."""
+    return figure_cache.cached(
+        "needing-check-per-kecamatan",
+        lambda: dict(
+            KIMStatusInterval.objects.needing_check(on)
+            .order_by()
+            .values_list("kecamatan")
+            .annotate(n=Count("id"))
+        ),
+        on,
+        settings.KIM_ACTIVITY_STALE_MONTHS,
+    )
 
 
 def kim_needing_check_first(on: datetime.date, within: Within = "") -> list[KIM]:
@@ -429,6 +447,14 @@ class Summary:
         return max(self.target.kim_count - self.kim_formed, 0)
 
     @property
+    def target_percent(self) -> float | None:
+        """KIM formed as a share of the target, in percent with one decimal (over 100 when
+        the target is passed); None without a target."""
+        if self.target is None:
+            return None
+        return coverage_percent(self.kim_formed, self.target.kim_count)
+
+    @property
     def kabupaten_target(self) -> tuple[int, int] | None:
         """A provinsi's summary: ``(year, KIM)`` of its kabupaten/kota targets added up, for
         the year of ``target`` (or, without one, the year ``target_for`` would pick)."""
@@ -517,6 +543,12 @@ def within_summary(full: Summary, within: Within) -> Summary:
             kabupaten_targets=below,
             every_target=full.every_target,
         )
+    return _rows_summary(full, rows, targets, below)
+
+
+def _rows_summary(
+    full: Summary, rows: list[KecamatanCoverage], targets: list[Target], below: dict[int, int]
+) -> Summary:
     levels = [0] * len(_LEVEL_FIELDS)
     for k in rows:
         for i, n in enumerate(k.active_levels or ()):
@@ -529,6 +561,26 @@ def within_summary(full: Summary, within: Within) -> Summary:
         kabupaten_targets=below,
         every_target=full.every_target,
     )
+
+
+def area_summaries(full: Summary, level: str) -> dict[str, Summary]:
+    """The summary of each kecamatan, kabupaten/kota or provinsi (``level``) that ``full``'s
+    rows fall in, by code in code order: each the very ``within_summary`` of that area (its
+    own targets, a provinsi's with its kabupaten/kota's sum), built in one pass over the rows
+    rather than one pass per area. No query."""
+    length = _CODE_LENGTH.get(level)
+    groups: dict[str, list[KecamatanCoverage]] = defaultdict(list)
+    for k in full.kecamatan:
+        groups[k.code[:length] if length else k.code].append(k)
+    return {
+        code: _rows_summary(
+            full,
+            groups[code],
+            wilayah_targets(full.every_target, code),
+            kabupaten_targets(full.every_target, code) if level == "provinsi" else {},
+        )
+        for code in sorted(groups)
+    }
 
 
 # The per-level counters of ``with_coverage``, in the order of ``KIMLevel``.

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("peta/data/", views.MapDataView.as_view(), name="map_data"),
     path("tindak-lanjut/", views.FollowUpView.as_view(), name="followup"),
+    path("laporan/perbandingan/", views.ComparisonView.as_view(), name="comparison"),
     path("laporan/", report_views.ReportIndexView.as_view(), name="index"),
     path("laporan/bulanan/<str:month>/", report_views.MonthlyReportView.as_view(), name="monthly"),
     path(

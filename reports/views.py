@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django_tables2 import RequestConfig
 
 from kimtracker import figure_cache
 from kimtracker.asof import AsOfMixin
@@ -27,7 +28,7 @@ from villages.choices import KIMLevel
 from villages.models import Desa, Kabupaten, Kecamatan, Provinsi
 from villages.querysets import BOUNDARY_FIELDS
 
-from . import bands, coverage, followup, monthly
+from . import bands, comparison, coverage, followup, monthly, tables
 
 
 def _with_date(url: str, as_of: datetime.date) -> str:
@@ -53,13 +54,12 @@ CHART_TITLES = {
 }
 
 
-class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateView):
-    """The headline figures, charts and lists as of a date, of everything or ``?wilayah=CODE``
-    (a kecamatan, kabupaten/kota or provinsi): the same definitions either way
-    (``coverage.summary(on, within)``). A reader of a limited scope sees their wilayah (the
-    union of them, when several) or one within it: never a figure outside."""
-
-    template_name = "reports/dashboard.html"
+class AskedWilayahMixin:
+    """``?wilayah=CODE`` read against the reader's scope: ``self.wilayah`` (a
+    ``monthly.Wilayah``, or None for everything) and ``self.within`` (what ``reports.coverage``
+    reads). A reader of a limited scope gets their wilayah (the union of them, when several) or
+    one within it, never a figure outside; an unknown or outside code shows the reader's own
+    with a message, so a mistyped link still shows a page. Placed after ``ReaderScopeMixin``."""
 
     def get(self, request, *args, **kwargs):
         code = request.GET.get("wilayah", "").strip()
@@ -76,7 +76,6 @@ class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateVi
         self.wilayah = monthly.find_wilayah(code) if code else None
         self.within = self.wilayah.code if self.wilayah else ""
         if code and self.wilayah is None:
-            # Figures of everything, with the reason: a mistyped link still shows a page.
             messages.warning(
                 request,
                 _(
@@ -86,6 +85,35 @@ class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateVi
                 % {"code": code},
             )
         return super().get(request, *args, **kwargs)
+
+    @staticmethod
+    def wilayah_selector(
+        everything: coverage.Summary, user_scope: scope.Scope
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """The selector: the empty choice's label and the choices. With several kabupaten/kota
+        (told from the kecamatan codes at hand) each kabupaten/kota, and provinsi when there
+        are several (one query); else the kecamatan (no query). A reader of a limited scope:
+        only their wilayah (``monthly.scope_choices``), the empty choice their union."""
+        if not user_scope.is_everything:
+            several = len(user_scope.codes) > 1
+            return (
+                _("Semua wilayah kerja Anda") if several else "",
+                monthly.scope_choices(user_scope),
+            )
+        if len({k.code[:5] for k in everything.kecamatan}) > 1:
+            return _("Semua wilayah"), monthly.wilayah_choices()
+        return _("Semua kecamatan"), [(k.code, k.name) for k in everything.kecamatan]
+
+
+class DashboardView(
+    ViewPermissionMixin, ReaderScopeMixin, AskedWilayahMixin, AsOfMixin, TemplateView
+):
+    """The headline figures, charts and lists as of a date, of everything or ``?wilayah=CODE``
+    (a kecamatan, kabupaten/kota or provinsi): the same definitions either way
+    (``coverage.summary(on, within)``). A wilayah of several kabupaten/kota (a provinsi) also
+    shows them side by side (``reports.comparison``), sortable."""
+
+    template_name = "reports/dashboard.html"
 
     def get_context_data(self, **kwargs):
         within = self.within
@@ -99,7 +127,8 @@ class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateVi
         chart_level, bars = self._bars(summary)
         return super().get_context_data(
             wilayah=self.wilayah,
-            wilayah_choices=self._wilayah_choices(everything, self.user_scope),
+            wilayah_choices=self.wilayah_selector(everything, self.user_scope),
+            comparison_table=self._comparison(summary),
             **self._list_queries(),
             summary=summary,
             needing_check=needing_check,
@@ -127,23 +156,12 @@ class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateVi
             **kwargs,
         )
 
-    @staticmethod
-    def _wilayah_choices(
-        everything: coverage.Summary, user_scope: scope.Scope
-    ) -> tuple[str, list[tuple[str, str]]]:
-        """The selector: the empty choice's label and the choices. With several kabupaten/kota
-        (told from the kecamatan codes at hand) each kabupaten/kota, and provinsi when there
-        are several (one query); else the kecamatan (no query). A reader of a limited scope:
-        only their wilayah (``monthly.scope_choices``), the empty choice their union."""
-        if not user_scope.is_everything:
-            several = len(user_scope.codes) > 1
-            return (
-                _("Semua wilayah kerja Anda") if several else "",
-                monthly.scope_choices(user_scope),
-            )
-        if len({k.code[:5] for k in everything.kecamatan}) > 1:
-            return _("Semua wilayah"), monthly.wilayah_choices()
-        return _("Semua kecamatan"), [(k.code, k.name) for k in everything.kecamatan]
+    def _comparison(self, summary: coverage.Summary) -> tables.ComparisonTable | None:
+        """The kabupaten/kota (or provinsi) of a wilayah of several side by side; None for one
+        kabupaten/kota (its kecamatan are in the chart and the kecamatan list)."""
+        if comparison.area_level(summary) == "kecamatan":
+            return None
+        return comparison_table(self.request, comparison.build(self.as_of, self.within))
 
     def _list_queries(self) -> dict[str, str]:
         """What the links to the lists add to keep the wilayah: the KIM and desa lists take a
@@ -188,6 +206,68 @@ class DashboardView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateVi
                 for area in coverage.coverage_by_area(summary.kecamatan, level)
             ]
         return level, sorted(bars, key=lambda bar: (-bar["coverage"], bar["name"]))
+
+
+def comparison_table(request, compared: comparison.Comparison) -> tables.ComparisonTable:
+    """The comparison's sortable table (``?sort=``), with its total row as the footer."""
+    table = tables.ComparisonTable(compared.rows, total=compared.total, as_of=compared.on)
+    RequestConfig(request, paginate=False).configure(table)
+    return table
+
+
+class ComparisonView(
+    ViewPermissionMixin, ReaderScopeMixin, AskedWilayahMixin, AsOfMixin, TemplateView
+):
+    """The areas of a wilayah side by side (``reports.comparison``): a provinsi's kabupaten/kota,
+    a kabupaten's kecamatan; coverage, KIM active and formed, progress to target and KIM
+    needing a check, sortable, as a chart, and as CSV or XLSX (``?format=``) holding the same
+    rows and the total. Each area leads one level down, to the desa of a kecamatan."""
+
+    template_name = "reports/comparison.html"
+    formats = ("csv", "xlsx")
+
+    def get(self, request, *args, **kwargs):
+        self.file_format = offered_format(request.GET.get("format"), self.formats)
+        return super().get(request, *args, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.file_format is None:
+            return super().render_to_response(context, **response_kwargs)
+        compared, name = context["comparison"], context["wilayah_name"]
+        writer = comparison.to_csv if self.file_format == "csv" else comparison.to_xlsx
+        return attachment(
+            writer(compared, name),
+            comparison.filename(compared, self.within, self.file_format),
+            self.file_format,
+        )
+
+    def get_context_data(self, **kwargs):
+        compared = comparison.build(self.as_of, self.within)
+        wilayah_name = (
+            self.wilayah.name if self.wilayah and self.wilayah.name else _("semua wilayah")
+        )
+        chart = sorted(
+            (
+                {
+                    "name": row.name,
+                    "coverage": row.coverage_percent,
+                    "target": row.target_percent,
+                }
+                for row in compared.rows
+            ),
+            key=lambda bar: (-bar["coverage"], bar["name"]),
+        )
+        everything = coverage.summary(self.as_of)
+        return super().get_context_data(
+            wilayah=self.wilayah,
+            wilayah_name=wilayah_name,
+            wilayah_choices=self.wilayah_selector(everything, self.user_scope),
+            comparison=compared,
+            table=comparison_table(self.request, compared),
+            chart=chart,
+            stale_months=settings.KIM_ACTIVITY_STALE_MONTHS,
+            **kwargs,
+        )
 
 
 class FollowUpView(ViewPermissionMixin, ReaderScopeMixin, AsOfMixin, TemplateView):

@@ -133,6 +133,11 @@ PAGES = [
     Page("kim detail", STAF, kim_detail, MID_2023),
     Page("kim detail as officer", PETUGAS, kim_detail, MID_2023),
     # Field work.
+    # Wilayah side by side: the page, sorted, and its files.
+    Page("comparison", STAF, "/laporan/perbandingan/", MID_2023),
+    Page("comparison sorted", STAF, "/laporan/perbandingan/", {**MID_2023, "sort": "-kim_active"}),
+    Page("comparison csv", STAF, "/laporan/perbandingan/", {**MID_2023, "format": "csv"}),
+    Page("comparison xlsx", STAF, "/laporan/perbandingan/", {**MID_2023, "format": "xlsx"}),
     Page("follow-up", STAF, "/tindak-lanjut/", MID_2023),
     Page(
         "follow-up xlsx",

@@ -55,6 +55,7 @@ ACCESS = {
     "map": STAF,
     "reports:map_data": STAF,
     "reports:followup": STAF,
+    "reports:comparison": STAF,
     "villages:kecamatan_list": STAF,
     "villages:kecamatan_detail": STAF,
     "villages:desa_list": STAF,
