@@ -112,8 +112,8 @@ class ActivityImporter(Importer):
             "unchanged": counts.unchanged,
         }
 
-    def prepare(self, rows: list[SourceRow]) -> dict:
-        desas = desa_by_code(rows)
+    def prepare(self, rows: list[SourceRow], *, by) -> dict:
+        desas = desa_by_code(rows, by=by)
         kims = KIM.objects.counted().filter(desa__in=list(desas.values()))
         return {
             "desa_by_code": desas,

@@ -162,8 +162,8 @@ class KIMImporter(Importer):
         reason = _("Impor berkas %(filename)s") % {"filename": Path(filename).name}
         return reason[:REASON_MAX_LENGTH]
 
-    def prepare(self, rows: list[SourceRow]) -> dict:
-        desa = desa_by_code(rows)
+    def prepare(self, rows: list[SourceRow], *, by) -> dict:
+        desa = desa_by_code(rows, by=by)
         existing = {
             (kim.desa_id, kim.name.lower()): kim
             for kim in KIM.objects.counted().filter(desa__in=desa.values())

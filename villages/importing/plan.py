@@ -10,8 +10,11 @@
   written (``ImportRefused`` then carries the plan with the errors).
 
 A subclass gives its ``columns``, the permission it needs, and ``apply_row``; ``prepare`` looks
-up in bulk what its rows name (desa by code, ...) once per file. ``ImportRefused`` is defined
-in ``files`` (which raises it first, for a file that cannot be read) and exported here too.
+up in bulk what its rows name (desa by code, ...) once per file, within the importing user's
+wilayah only: a row naming a desa of another office reads exactly like a row naming no desa,
+so a preview never tells whether something exists outside the user's wilayah, nor its name.
+``ImportRefused`` is defined in ``files`` (which raises it first, for a file that cannot be
+read) and exported here too.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .. import scope
 from ..models import Desa
 from . import files
 from .files import Column, ImportRefused, SourceRow
@@ -175,9 +179,10 @@ class Importer:
         """The change reason recorded in the history of what ``run`` writes; "" for none."""
         return ""
 
-    def prepare(self, rows: list[SourceRow]) -> dict:
-        """What the rows need looked up in bulk, before any is applied; ``apply_row`` may also
-        keep notes in it (the first row of each key, to refuse duplicates)."""
+    def prepare(self, rows: list[SourceRow], *, by) -> dict:
+        """What the rows need looked up in bulk, before any is applied, within the wilayah of
+        ``by`` (``desa_by_code``); ``apply_row`` may also keep notes in it (the first row of
+        each key, to refuse duplicates)."""
         return {}
 
     def apply_row(self, row: SourceRow, context: dict, *, by, reason: str) -> RowOutcome:
@@ -200,7 +205,7 @@ class Importer:
     def _apply(self, rows, *, by, reason: str, commit: bool) -> ImportPlan:
         self.check_may_import(by)
         rows = list(rows)
-        context = self.prepare(rows)
+        context = self.prepare(rows, by=by)
         with transaction.atomic():
             self.lock(context)
             outcomes = [self.apply_row(row, context, by=by, reason=reason) for row in rows]
@@ -230,22 +235,31 @@ class Importer:
 # --- Rows that name a desa by its code (both importers) -------------------------------------
 
 
-def desa_by_code(rows: list[SourceRow], column: str = "kode_desa") -> dict:
-    """The desa the rows name in ``column``, by code, with their kecamatan: one query."""
+def desa_by_code(rows: list[SourceRow], *, by, column: str = "kode_desa") -> dict:
+    """The desa the rows name in ``column`` that lie within the wilayah of ``by`` (None: the
+    system, every desa), by code, with their kecamatan: one query. A desa of another office
+    is left out as if it did not exist: what is looked up in it next (its KIM by name) and
+    what the preview shows of it (its name) would otherwise tell the user about it."""
     codes = {files.cell_text(row.cells.get(column)) for row in rows} - {""}
-    return Desa.objects.for_table().in_bulk(codes, field_name="code")
+    desa = Desa.objects.within(scope.of(by)).for_table()
+    return desa.in_bulk(codes, field_name="code")
 
 
 def desa_errors(code: str, desa, column: str = "kode_desa") -> list[tuple[str, str]]:
-    """The error of a desa code cell that is empty or names no desa; none when ``desa`` is
-    the desa it names."""
+    """The error of a desa code cell that is empty, or names no desa within the user's wilayah
+    (``desa_by_code``); none when ``desa`` is the desa it names. An unknown code and a code of
+    another office get the same message, naming only the code the user typed: whether a desa
+    exists outside the user's wilayah is not theirs to learn."""
     if not code:
         return [(column, _("Kolom kode_desa wajib diisi."))]
     if desa is None:
         return [
             (
                 column,
-                _("Kode desa %(code)s tidak dikenal; tulis kode Kemendagri seperti 35.07.08.2001.")
+                _(
+                    "Kode desa %(code)s tidak dikenal atau di luar wilayah kerja Anda; tulis kode "
+                    "Kemendagri desa/kelurahan wilayah kerja Anda."
+                )
                 % {"code": files.shorten(code, 30)},
             )
         ]
