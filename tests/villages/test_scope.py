@@ -76,6 +76,21 @@ def test_writes_outside_the_wilayah_are_refused(malang):
     assert KIM.objects.count() == 1
 
 
+def test_a_refused_write_names_nothing_outside_the_wilayah(malang):
+    """The refusal reaches pages, import previews and the API: the desa of another office, its
+    name and its kecamatan are not the user's to learn from it."""
+    officer = user_with_role("sri", "Petugas", wilayah=("35.07.08",))
+    poncokusumo = Desa.objects.get(code="35.07.07.2016")
+    with pytest.raises(PermissionDenied) as refused:
+        services.register_kim(
+            desa=poncokusumo, name="KIM Luar", formed_on=datetime.date(2024, 1, 2), by=officer
+        )
+    message = str(refused.value)
+    assert "di luar wilayah kerja Anda" in message
+    for outside in (poncokusumo.name, poncokusumo.kecamatan.name, poncokusumo.code):
+        assert outside.lower() not in message.lower()
+
+
 def test_grant_sets_the_role_and_wilayah(malang):
     user = UserFactory(username="sri")
     out = io.StringIO()
