@@ -5,12 +5,19 @@ secret, confirmed with a first code). From then on the log-in asks, after the pa
 the app's 6-digit code (``/akun/dua-langkah/``); until it is given, every page of that session
 leads there. The check is made at log-in (one query then, none on later requests): the
 session carries ``SESSION_KEY`` while a code is owed. An administrator removes a lost device
-in the Django admin (django-otp's TOTP devices)."""
+in the Django admin (django-otp's TOTP devices).
+
+Enrolling and removing send ``device_changed`` inside the transaction that makes the change:
+the account log lives in ``villages`` (``villages.accounts``, connected in its app config), a
+layer above this one, so it is told the way Django's ``user_logged_in`` tells the apps above
+``django.contrib.auth``; the change and its record commit together or not at all."""
 
 import segno
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
@@ -27,6 +34,9 @@ from kimtracker.roles import PERM_USERS
 # In the session while the user has given their password but not yet their code.
 SESSION_KEY = "kim_two_factor_pending"
 DEVICE_NAME = "KIM Tracker"
+
+# Sent with ``user`` and ``enrolled`` (True: an authenticator confirmed; False: removed).
+device_changed = Signal()
 
 
 def confirmed_device(user):
@@ -169,12 +179,15 @@ class SetupView(PermissionRequiredMixin, FormView):
         return super().get_context_data(**context, **kwargs)
 
     def form_valid(self, form):
-        device = form.device
+        device, user = form.device, self.request.user
+        with transaction.atomic():
+            if self.enrolled is None:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            else:
+                TOTPDevice.objects.filter(user=user).delete()
+            device_changed.send(sender=type(self), user=user, enrolled=self.enrolled is None)
         if self.enrolled is None:
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=self.request.user, confirmed=False).delete()
             otp_login(self.request, device)
-        else:
-            TOTPDevice.objects.filter(user=self.request.user).delete()
         return redirect("two_factor_setup")

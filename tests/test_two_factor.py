@@ -7,6 +7,11 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from villages.choices import AccountEventKind
+from villages.models import AccountEvent
+
+from .conftest import user_with_role
+
 PASSWORD = "Rahasia-kuat-2026"
 
 
@@ -65,3 +70,46 @@ def test_without_an_authenticator_the_log_in_is_as_before(client, user):
     assert client.get(reverse("villages:kim_list")).status_code == 200
     # Enrolment is for managers.
     assert client.get(reverse("two_factor_setup")).status_code == 403
+
+
+def test_enrolling_and_removing_are_in_the_account_log(client, manajer, settings):
+    """Who may log in how is a fact of the account: enrolment and removal are account events,
+    by the user themselves, on their page and the users' history, as a role change is. A wrong
+    code changes nothing and records nothing."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    client.force_login(manajer)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=manajer, confirmed=False)
+    client.post(reverse("two_factor_setup"), {"token": "000000"})
+    assert not AccountEvent.objects.exists()
+    client.post(reverse("two_factor_setup"), {"token": code(device)})
+    device.refresh_from_db()
+    assert device.confirmed
+    enrolled = AccountEvent.objects.get()
+    assert (enrolled.user, enrolled.by, enrolled.kind) == (
+        manajer,
+        manajer,
+        AccountEventKind.TWO_FACTOR_ENABLED,
+    )
+
+    client.post(reverse("two_factor_setup"), {"token": "000000"})  # removal needs a good code
+    assert TOTPDevice.objects.filter(user=manajer).exists()
+    assert AccountEvent.objects.count() == 1
+    client.post(reverse("two_factor_setup"), {"token": code(device, 1)})
+    assert not TOTPDevice.objects.filter(user=manajer).exists()
+    removed = AccountEvent.objects.latest("pk")
+    assert (removed.user, removed.by, removed.kind) == (
+        manajer,
+        manajer,
+        AccountEventKind.TWO_FACTOR_REMOVED,
+    )
+
+    # Shown where account events are shown, to a Manajer who manages this one.
+    client.force_login(user_with_role("manajer-lain", "Manajer"))
+    labels = (AccountEventKind.TWO_FACTOR_ENABLED.label, AccountEventKind.TWO_FACTOR_REMOVED.label)
+    for url in (
+        reverse("villages:user_detail", args=[manajer.pk]),
+        reverse("villages:user_events"),
+    ):
+        html = client.get(url).content.decode()
+        assert all(str(label) in html for label in labels), url

@@ -3,7 +3,9 @@ page). A role is one of the groups of ``kimtracker.roles``; the wilayah are ``Us
 codes (``villages.scope``); every wilayah given or taken is kept in ``UserWilayah``'s history
 (who, when, why). Every change to a user (invited, role, wilayah, deactivated, reactivated) is
 also an ``AccountEvent``, written in the same transaction. A Manajer manages the users whose
-every wilayah lies within their own, never themselves; users are deactivated, never deleted."""
+every wilayah lies within their own, never themselves nor a peer (a Manajer of the very same
+wilayah: one Kabid may not demote, re-scope or deactivate another; a Manajer of a wider wilayah,
+or the superuser, may); users are deactivated, never deleted."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -143,6 +145,15 @@ def record_event(user, kind, *, by, detail: str = "", reason: str = "") -> Accou
     )
 
 
+def record_two_factor(sender=None, *, user, enrolled: bool, **kwargs) -> AccountEvent:
+    """Record that ``user`` enrolled (``enrolled``) or removed their authenticator: the
+    receiver of ``kimtracker.two_factor.device_changed``, called inside the transaction that
+    confirms or deletes the device. The user does it themselves (``by``); who may log in how
+    is a fact of the account like its role, so it is on the same page."""
+    kind = AccountEventKind.TWO_FACTOR_ENABLED if enrolled else AccountEventKind.TWO_FACTOR_REMOVED
+    return record_event(user, kind, by=user)
+
+
 def is_manager(user) -> bool:
     """Whether ``user`` may manage users at all: the superuser, or a Manajer."""
     return user.is_superuser or user.groups.filter(name=MANAJER).exists()
@@ -183,8 +194,11 @@ def events_for(by):
 def refuse_unless_manages(by, user) -> None:
     """``PermissionDenied`` unless ``by`` (None: the command line) may change ``user``: a
     Manajer (or the superuser), not ``user`` themselves, and, for a Manajer, ``user`` is no
-    superuser and has no wilayah outside the Manajer's (a user given none yet may be given
-    one). Reads ``UserWilayah`` itself: a deactivated user's scope reads as nothing."""
+    superuser, has no wilayah outside the Manajer's (a user given none yet may be given
+    one) and is no peer: a Manajer whose wilayah is the very same as ``by``'s. Two Manajer of
+    one office answer to the one above them (a Manajer of the provinsi over a kabupaten's,
+    or the superuser); else either could demote or lock out the other. Reads ``UserWilayah``
+    itself: a deactivated user's scope reads as nothing."""
     if by is None:
         return
     if by.pk == user.pk:
@@ -197,6 +211,26 @@ def refuse_unless_manages(by, user) -> None:
     outside = not own.is_everything and user.wilayah_scope.exclude(own.q("code")).exists()
     if user.is_superuser or outside:
         raise PermissionDenied(_("Pengguna ini bekerja di luar wilayah Anda."))
+    if user.groups.filter(name=MANAJER).exists():
+        theirs = scope.Scope.of_codes(user.wilayah_scope.values_list("code", flat=True))
+        # Within the Manajer's (checked above) and containing it: the very same wilayah.
+        if theirs.contains_all(own):
+            raise PermissionDenied(
+                _(
+                    "Pengguna ini Manajer dengan wilayah yang sama dengan Anda; peran, wilayah "
+                    "dan statusnya hanya dapat diubah oleh Manajer wilayah di atasnya atau admin."
+                )
+            )
+
+
+def may_manage(by, user) -> bool:
+    """Whether ``refuse_unless_manages`` lets ``by`` change ``user`` (the users page offers
+    its forms only then)."""
+    try:
+        refuse_unless_manages(by, user)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def assignable_wilayah(by) -> list[tuple[str, str]]:

@@ -42,3 +42,5 @@ class AccountEventKind(models.TextChoices):
     DEACTIVATED = "deactivated", _("Dinonaktifkan")
     REACTIVATED = "reactivated", _("Diaktifkan kembali")
     INVITATION_SENT = "invitation_sent", _("Undangan dikirim ulang")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("Verifikasi dua langkah diaktifkan")
+    TWO_FACTOR_REMOVED = "two_factor_removed", _("Verifikasi dua langkah dilepas")

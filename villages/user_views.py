@@ -132,9 +132,11 @@ class UserInviteView(ManageUsersMixin, FormView):
 
 
 class UserDetailView(ManageUsersMixin, TemplateView):
-    """One user: their role, wilayah, state and history; the forms that change them (not for
-    the Manajer's own account). POST ``action``: ``ubah`` (role and wilayah), ``nonaktifkan``,
-    ``aktifkan``, ``undang`` (send the invitation again)."""
+    """One user: their role, wilayah, state and history; the forms that change them, only
+    for a user the Manajer may change (``accounts.may_manage``: not their own account, not a
+    peer Manajer of the same wilayah). POST ``action``: ``ubah`` (role and wilayah),
+    ``nonaktifkan``, ``aktifkan``, ``undang`` (send the invitation again); a user the Manajer
+    may not change is refused (403) before any form is read."""
 
     template_name = "villages/user_detail.html"
     actions = ("ubah", "nonaktifkan", "aktifkan", "undang")
@@ -150,6 +152,10 @@ class UserDetailView(ManageUsersMixin, TemplateView):
     @property
     def is_self(self) -> bool:
         return self.account.pk == self.request.user.pk
+
+    @cached_property
+    def manageable(self) -> bool:
+        return accounts.may_manage(self.request.user, self.account)
 
     def role_form(self, data=None):
         account = self.account
@@ -176,6 +182,7 @@ class UserDetailView(ManageUsersMixin, TemplateView):
         return super().get_context_data(
             account=account,
             is_self=self.is_self,
+            manageable=self.manageable,
             wilayah=[(code, names.get(code, code)) for code in codes],
             role=", ".join(group.name for group in account.roles) or "—",
             events=events,
@@ -190,6 +197,9 @@ class UserDetailView(ManageUsersMixin, TemplateView):
             return self.render_to_response(self.get_context_data())
         account, by = self.account, request.user
         try:
+            # Refused before any form is read: a peer's or one's own account gets the
+            # refusal itself, not the errors of a form the page never offered.
+            accounts.refuse_unless_manages(by, account)
             if action == "ubah":
                 form = self.role_form(request.POST)
                 if not form.is_valid():
@@ -223,9 +233,11 @@ class UserDetailView(ManageUsersMixin, TemplateView):
                     if action == "nonaktifkan"
                     else _("Pengguna diaktifkan kembali."),
                 )
-        except (PermissionDenied, ValidationError) as error:
-            text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            messages.error(request, text)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+            return self.render_to_response(self.get_context_data(), status=403)
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
             return self.render_to_response(self.get_context_data())
         except OSError:  # the mail server refused or is unreachable: nothing was recorded
             messages.error(request, _("E-mail undangan gagal dikirim; coba lagi nanti."))

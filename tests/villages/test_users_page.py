@@ -1,12 +1,14 @@
 """The users pages (/pengguna/): a Manajer manages the users of their own wilayah only, by
 invitation, role and wilayah, deactivation; every change is an AccountEvent."""
 
+import io
 import smtplib
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -329,3 +331,95 @@ def test_a_mail_server_failure_keeps_the_invited_user_and_says_so(kabid_client, 
         page = kabid_client.post(detail(eko), {"action": "undang"})
         assert "gagal dikirim" in page.content.decode()
     assert kinds(eko) == [Kind.INVITED, Kind.ROLE_CHANGED, Kind.WILAYAH_GIVEN]
+
+
+# --- Peers: a Manajer of the very same wilayah ----------------------------------------------
+
+PEER_REFUSAL = "Manajer dengan wilayah yang sama"
+
+
+@pytest.mark.parametrize("wilayah", [("35.07",), ("35.07", "35.07.08")])
+def test_a_manajer_cannot_change_a_peer_manajer(kabid_client, office, mailoutbox, wilayah):
+    """A second Manajer of Kabupaten Malang (their kecamatan row adds nothing to the
+    kabupaten) is listed and shown, but neither Manajer demotes, re-scopes, deactivates or
+    re-invites the other: the page offers no form, a forged POST and the service are
+    refused, and nothing is written."""
+    kasi = user_with_role("kasi", "Manajer", wilayah=wilayah)
+    page = kabid_client.get(reverse("villages:user_list"))
+    assert "kasi" in {row.username for row in page.context["table"].data}
+    page = kabid_client.get(detail(kasi))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "data-peer" in html
+    for form in ("data-role-form", "data-active-form", "data-resend-form"):
+        assert form not in html
+    for data in (
+        {
+            "action": "ubah",
+            "peran-role": "Staf",
+            "peran-wilayah": ["35.07.08"],
+            "peran-reason": "x",
+        },
+        {"action": "ubah"},  # an empty form: the refusal all the same, not the form's errors
+        {"action": "nonaktifkan", "status-reason": "Dilengserkan"},
+        {"action": "undang"},
+    ):
+        page = kabid_client.post(detail(kasi), data)
+        assert page.status_code == 403
+        assert PEER_REFUSAL in page.content.decode()
+    kabid = office["kabid"]
+    with pytest.raises(PermissionDenied, match=PEER_REFUSAL):
+        accounts.set_role_and_wilayah(kasi, role="Staf", codes=["35.07.08"], by=kabid)
+    with pytest.raises(PermissionDenied, match=PEER_REFUSAL):
+        accounts.deactivate_user(kasi, by=kabid, reason="x")
+    kasi.refresh_from_db()
+    assert kasi.is_active
+    assert list(kasi.groups.values_list("name", flat=True)) == ["Manajer"]
+    assert sorted(kasi.wilayah_scope.values_list("code", flat=True)) == sorted(wilayah)
+    assert kinds(kasi) == []
+    assert mailoutbox == []
+    # The other way round too.
+    with pytest.raises(PermissionDenied, match=PEER_REFUSAL):
+        accounts.deactivate_user(kabid, by=kasi, reason="x")
+    assert accounts.may_manage(kabid, office["tumpang"])
+    assert not accounts.may_manage(kabid, kasi)
+
+
+def test_a_deactivated_peer_is_not_reactivated_by_a_peer(kabid_client, office):
+    kasi = user_with_role("kasi", "Manajer", wilayah=("35.07",))
+    accounts.deactivate_user(kasi, by=None, reason="Cuti")
+    page = kabid_client.post(detail(kasi), {"action": "aktifkan", "status-reason": "Kembali"})
+    assert page.status_code == 403
+    kasi.refresh_from_db()
+    assert not kasi.is_active
+
+
+def test_a_manajer_of_a_wider_wilayah_manages_the_manajer_below(client, office):
+    """A provincial Manajer manages the Kabupaten Malang Manajer; the Kabupaten Manajer
+    manages a Manajer of one of its kecamatan; the superuser manages anyone."""
+    kabid = office["kabid"]
+    camat = user_with_role("manajer-wajak", "Manajer", wilayah=("35.07.08",))
+    client.force_login(user_with_role("provinsi", "Manajer", wilayah=("35",)))
+    page = client.get(detail(kabid))
+    assert "data-role-form" in page.content.decode()
+    assert "data-peer" not in page.content.decode()
+    response = client.post(
+        detail(kabid),
+        {"action": "ubah", "peran-role": "Staf", "peran-wilayah": ["35.07"], "peran-reason": "x"},
+    )
+    assert response.status_code == 302
+    assert list(kabid.groups.values_list("name", flat=True)) == ["Staf"]
+    accounts.set_role_and_wilayah(kabid, role="Manajer", codes=["35.07"], by=None)
+    accounts.deactivate_user(camat, by=kabid, reason="Mutasi")
+    camat.refresh_from_db()
+    assert not camat.is_active
+    root = UserFactory(username="root", is_superuser=True)
+    accounts.deactivate_user(kabid, by=root, reason="Pensiun")
+    kabid.refresh_from_db()
+    assert not kabid.is_active
+
+
+def test_grant_still_changes_a_peer_from_the_command_line(office):
+    kasi = user_with_role("kasi", "Manajer", wilayah=("35.07",))
+    call_command("grant", "kasi", "--role", "Staf", "--wilayah", "35.07", stdout=io.StringIO())
+    assert list(kasi.groups.values_list("name", flat=True)) == ["Staf"]
