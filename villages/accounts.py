@@ -161,8 +161,9 @@ def is_manager(user) -> bool:
 
 def manageable_users(by):
     """The users ``by`` manages: for the superuser every user; for a Manajer the users given
-    at least one wilayah, every one of them within the Manajer's own (themselves included,
-    to see, not to change); never a superuser. Deactivated users stay in the list."""
+    at least one wilayah, every one of them within the Manajer's own (themselves and their
+    peers included, to see, not to change: ``refuse_unless_manages``); never a superuser.
+    Deactivated users stay in the list."""
     users = get_user_model().objects.all()
     if by.is_superuser:
         return users
