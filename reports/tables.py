@@ -27,7 +27,9 @@ class FigureColumn(tables.Column):
 
     def __init__(self, *args, percent: bool = False, hide_below: str = "", **kwargs):
         self.percent = percent
-        kwargs.setdefault("attrs", cells(hide_below=hide_below, number=True))
+        attrs = cells(hide_below=hide_below, number=True)
+        # The footer cell (the total) hides and aligns with its column ("tf").
+        kwargs.setdefault("attrs", {**attrs, "tf": attrs["td"]})
         kwargs.setdefault("empty_values", ())
         kwargs.setdefault("footer", self._footer)
         super().__init__(*args, **kwargs)
