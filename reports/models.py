@@ -85,7 +85,11 @@ class Publication(models.Model):
     wilayah_code = models.CharField(_("kode wilayah"), max_length=20, blank=True)
     wilayah_name = models.CharField(_("wilayah"), max_length=200)
     revision = models.PositiveSmallIntegerField(_("terbitan ke"))
-    number = models.CharField(_("nomor"), max_length=100, unique=True)
+    # The office whose running number the document carries: the kabupaten/kota of a
+    # kecamatan or kabupaten/kota report, the provinsi of a provinsi report ("" everything).
+    # Offices sharing one deployment each number their own documents (``office_of``).
+    office_code = models.CharField(_("kantor"), max_length=20, blank=True)
+    number = models.CharField(_("nomor"), max_length=100)
     reason = models.TextField(_("alasan revisi"), blank=True)
     verification_url = models.CharField(_("alamat verifikasi"), max_length=500)
     requested_by = models.ForeignKey(
@@ -115,6 +119,11 @@ class Publication(models.Model):
         permissions = [("publish_report", _("Dapat menerbitkan laporan bulanan"))]
         constraints = [
             models.UniqueConstraint(
+                fields=["office_code", "number"],
+                name="publication_unique_number_per_office",
+                violation_error_message=_("Nomor dokumen ini sudah dipakai kantor ini."),
+            ),
+            models.UniqueConstraint(
                 fields=["month", "wilayah_code", "revision"],
                 name="publication_unique_revision",
                 violation_error_message=_("Terbitan ini sudah ada."),
@@ -141,6 +150,12 @@ class Publication(models.Model):
 
     def __str__(self):
         return self.number
+
+    @staticmethod
+    def office_of(wilayah_code: str) -> str:
+        """The office a report of ``wilayah_code`` belongs to: a provinsi's own code, else
+        the kabupaten/kota (``35.07.08`` and ``35.07`` are Kabupaten Malang's, ``35.07``)."""
+        return wilayah_code[:5]
 
     @property
     def label(self) -> str:

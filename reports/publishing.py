@@ -74,12 +74,15 @@ def document_number(month: datetime.date, wilayah_code: str, seq: int) -> str:
 
 
 def _next_number(month: datetime.date, wilayah_code: str) -> str:
-    """A number not yet given: the running number counts every publication of the report's
-    year (all wilayah, all revisions)."""
-    seq = Publication.objects.filter(month__year=month.year).count() + 1
+    """A number its office has not given yet: the running number counts the office's
+    publications of the report's year (its every wilayah and revision), so each kabupaten/kota
+    office sharing a deployment numbers its own documents from 001 (``Publication.office_of``)."""
+    office = Publication.office_of(wilayah_code)
+    given = Publication.objects.filter(office_code=office)
+    seq = given.filter(month__year=month.year).count() + 1
     while True:
         number = document_number(month, wilayah_code, seq)
-        if not Publication.objects.filter(number=number).exists():
+        if not given.filter(number=number).exists():
             return number
         seq += 1
 
@@ -143,6 +146,7 @@ def _record_request(month, wilayah, by, reason, site_url) -> Publication:
         wilayah_code=wilayah.code,
         wilayah_name=wilayah.name,
         revision=revision,
+        office_code=Publication.office_of(wilayah.code),
         number=_next_number(month, wilayah.code),
         reason=reason if revision > 1 else "",
         requested_by=by,

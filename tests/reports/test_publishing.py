@@ -376,3 +376,26 @@ def test_the_reports_page_lists_the_publications(client, published_june):
     page = client.get(reverse("reports:index")).content.decode()
     assert publication.number in page
     assert "data-published" in page
+
+
+def test_each_office_numbers_its_own_documents(malang):
+    """Offices sharing a deployment (Kabupaten Malang, Kota Batu, the provinsi) each number
+    their reports from 001; a kecamatan report takes its kabupaten's next number."""
+    from ..factories import kota_batu
+
+    kota_batu()
+
+    def number(month: datetime.date, code: str) -> tuple[str, str]:
+        publication = publishing.request_publication(
+            month, monthly.resolve_wilayah(code), by=None, enqueue=lambda pk: None
+        )
+        return publication.office_code, publication.number
+
+    june, july = datetime.date(2023, 6, 1), datetime.date(2023, 7, 1)
+    assert number(june, "35.07") == ("35.07", "001/KIM/DISKOMINFO/VI/2023")
+    assert number(june, "35.79") == ("35.79", "001/KIM/DISKOMINFO/VI/2023")
+    assert number(july, "35.07.08") == ("35.07", "002/KIM/DISKOMINFO/VII/2023")
+    assert number(june, "35") == ("35", "001/KIM/DISKOMINFO/VI/2023")
+    assert number(july, "35.79") == ("35.79", "002/KIM/DISKOMINFO/VII/2023")
+    # A new year starts again from 001, per office.
+    assert number(datetime.date(2024, 1, 1), "35.07")[1] == "001/KIM/DISKOMINFO/I/2024"
