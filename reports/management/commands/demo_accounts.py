@@ -21,7 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kimtracker.roles import sync_roles
-from reports.demo import DEMO_ACCOUNTS
+from reports.demo import DEMO_ACCOUNTS, DEMO_WILAYAH
+from reports.demo_province import PROVINCE_ACCOUNTS
+
+# Every demo account, in the order listed: the province's exists only after
+# ``load_demo --province``.
+ALL_ACCOUNTS = {**DEMO_ACCOUNTS, **PROVINCE_ACCOUNTS}
 
 DEFAULT_FILE = Path("var") / "demo-accounts.txt"
 
@@ -83,14 +88,23 @@ def save_passwords(path: Path, accounts: list[tuple[str, str, str | None]]) -> N
 
 
 def reset_accounts() -> list[tuple[str, str, str]]:
-    """Every demo account (created when missing) with a new random password, in its role."""
+    """Every demo account of Kabupaten Malang (created when missing, working there) and the
+    province's when it exists (its provinsi is only known from ``load_demo --province``), each
+    with a new random password, in its role."""
     sync_roles()
     User = get_user_model()
     accounts = []
-    for username, role in DEMO_ACCOUNTS.items():
-        user, _created = User.objects.get_or_create(
+    existing = set(
+        User.objects.filter(username__in=PROVINCE_ACCOUNTS).values_list("username", flat=True)
+    )
+    for username, role in ALL_ACCOUNTS.items():
+        if username not in DEMO_ACCOUNTS and username not in existing:
+            continue
+        user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": f"Demo {role}"}
         )
+        if created:
+            user.wilayah_scope.get_or_create(code=DEMO_WILAYAH)
         password = secrets.token_urlsafe(12)
         user.set_password(password)
         user.is_active = True
@@ -137,7 +151,7 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {
             user.username: user
-            for user in User.objects.filter(username__in=DEMO_ACCOUNTS, is_active=True)
+            for user in User.objects.filter(username__in=ALL_ACCOUNTS, is_active=True)
         }
         reset_hint = ".venv/bin/python manage.py demo_accounts --reset"
         if Path(path).resolve() != default_path().resolve():
@@ -155,7 +169,7 @@ class Command(BaseCommand):
         stored = read_passwords(path)
         missing = valid = False
         self.stdout.write(_("Akun demo (data sintetis), masuk di /akun/masuk/:"))
-        for username, role in DEMO_ACCOUNTS.items():
+        for username, role in ALL_ACCOUNTS.items():
             user = users.get(username)
             if user is None:
                 continue
