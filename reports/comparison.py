@@ -11,7 +11,6 @@ the rows add up to the wilayah's total. The files (CSV, XLSX) hold the same rows
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -81,10 +80,10 @@ class Comparison:
     """The areas of one wilayah on one date, in code order, with the wilayah's total."""
 
     on: datetime.date
+    within: coverage.Within
     level: str
     rows: list[AreaRow]
     total: AreaRow
-    is_demo: bool
 
     @property
     def level_label(self) -> str:
@@ -112,12 +111,19 @@ def _names(level: str, summaries: dict[str, coverage.Summary]) -> dict[str, str]
     return dict(model.objects.filter(code__in=list(summaries)).values_list("code", "name"))
 
 
-def build(on: datetime.date, within: coverage.Within = "", *, name: str = "") -> Comparison:
+def build(
+    on: datetime.date,
+    within: coverage.Within = "",
+    *,
+    summary: coverage.Summary | None = None,
+) -> Comparison:
     """The comparison of the areas ``within`` a wilayah (a code, a tuple of codes, or "" for
-    everything) as of ``on``. Three queries when the figures are cached: the areas' names,
-    whether demo KIM count, and (once per date) the KIM needing a check per kecamatan."""
-    everything = coverage.summary(on)
-    summary = coverage.within_summary(everything, within) if within else everything
+    everything) as of ``on``; ``summary``: that wilayah's ``coverage.summary`` when the caller
+    has it already (the dashboard). Two queries when the figures are cached: the areas' names
+    and (once per date) the KIM needing a check per kecamatan."""
+    if summary is None:
+        everything = coverage.summary(on)
+        summary = coverage.within_summary(everything, within) if within else everything
     level = area_level(summary)
     summaries = coverage.area_summaries(summary, level)
     names = _names(level, summaries)
@@ -129,19 +135,78 @@ def build(on: datetime.date, within: coverage.Within = "", *, name: str = "") ->
     rows = [
         AreaRow(code, names.get(code, code), level, s, needing(s)) for code, s in summaries.items()
     ]
-    total = AreaRow("", name or _("Jumlah"), "", summary, sum(r.kim_needing_check for r in rows))
-    return Comparison(on=on, level=level, rows=rows, total=total, is_demo=_has_demo(on, rows))
+    total = AreaRow("", _("Jumlah"), "", summary, sum(r.kim_needing_check for r in rows))
+    return Comparison(on=on, within=within, level=level, rows=rows, total=total)
 
 
-def _has_demo(on: datetime.date, rows: list[AreaRow]) -> bool:
-    """Whether demo KIM (``KIM.is_demo``) formed by ``on`` count in the compared areas: the
-    files then say so, as the monthly report's do."""
-    if not rows:
-        return False
-    within = Q()
-    for row in rows:
-        within |= Q(desa__code__startswith=f"{row.code}.")
-    return KIM.objects.counted().filter(within, is_demo=True, formed_on__lte=on).exists()
+def has_demo(comparison: Comparison) -> bool:
+    """Whether demo KIM (``KIM.is_demo``) formed by the date count in the compared wilayah:
+    the page and the files then say so, as the monthly report's do. One query."""
+    return (
+        KIM.objects.counted()
+        .filter(
+            coverage.within_q("desa__code", comparison.within),
+            is_demo=True,
+            formed_on__lte=comparison.on,
+        )
+        .exists()
+    )
+
+
+# The table on the pages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the table: the ``AreaRow`` attribute it shows (and sorts by), its heading,
+    whether it is a percentage, and the Bootstrap breakpoint below which a phone hides it."""
+
+    key: str
+    label: str
+    percent: bool = False
+    hide_below: str = ""
+
+    @property
+    def classes(self) -> str:
+        """Its cells' classes: figures right-aligned, hidden below ``hide_below``."""
+        hidden = f" d-none d-{self.hide_below}-table-cell" if self.hide_below else ""
+        return f"text-end{hidden}"
+
+
+COLUMNS = (
+    Column("desa_total", gettext_lazy("Desa/kel."), hide_below="md"),
+    Column("desa_covered", gettext_lazy("Desa/kel. dengan KIM aktif"), hide_below="md"),
+    Column("coverage_percent", gettext_lazy("Cakupan (%)"), percent=True),
+    Column("kim_formed", gettext_lazy("KIM dibentuk"), hide_below="sm"),
+    Column("kim_active", gettext_lazy("KIM aktif"), hide_below="sm"),
+    Column("kim_needing_check", gettext_lazy("KIM perlu verifikasi"), hide_below="lg"),
+    Column("target", gettext_lazy("Target KIM"), hide_below="lg"),
+    Column("target_percent", gettext_lazy("Capaian target (%)"), percent=True),
+    Column("target_missing", gettext_lazy("Kekurangan KIM"), hide_below="lg"),
+)
+SORT_KEYS = ("name", *(column.key for column in COLUMNS))
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """The rows in the order ``?sort=`` asked for (``key`` or ``-key``, one of ``SORT_KEYS``;
+    anything else: code order), areas without the figure (no target) last either way."""
+
+    rows: list[AreaRow]
+    key: str
+    descending: bool
+
+
+def sort_rows(rows: list[AreaRow], asked: str | None) -> Sorted:
+    asked = (asked or "").strip()
+    descending = asked.startswith("-")
+    key = asked.lstrip("-")
+    if key not in SORT_KEYS:
+        return Sorted(list(rows), "", False)
+    present = [row for row in rows if getattr(row, key) is not None]
+    absent = [row for row in rows if getattr(row, key) is None]
+    present.sort(key=lambda row: (getattr(row, key), row.code), reverse=descending)
+    return Sorted(present + absent, key, descending)
 
 
 # Files ---------------------------------------------------------------------------------------
@@ -197,10 +262,10 @@ def _title(comparison: Comparison, wilayah_name: str) -> str:
     }
 
 
-def to_csv(comparison: Comparison, wilayah_name: str) -> bytes:
+def to_csv(comparison: Comparison, wilayah_name: str, *, is_demo: bool) -> bytes:
     """A title line (and, on demo data, the demo notice), the header, one line per area and
     the total (``csv_bytes``: UTF-8 with a BOM, no cell a formula)."""
-    notice = [[demo_notice()]] if comparison.is_demo else []
+    notice = [[demo_notice()]] if is_demo else []
     return csv_bytes(
         [
             *notice,
@@ -212,7 +277,7 @@ def to_csv(comparison: Comparison, wilayah_name: str) -> bytes:
     )
 
 
-def to_xlsx(comparison: Comparison, wilayah_name: str) -> bytes:
+def to_xlsx(comparison: Comparison, wilayah_name: str, *, is_demo: bool) -> bytes:
     """One sheet: the areas and the total row, numbers as numbers, the title and the date in
     the printed header (and the demo notice on demo data)."""
     book = xlsx.Book(title=_title(comparison, wilayah_name))
@@ -234,10 +299,10 @@ def to_xlsx(comparison: Comparison, wilayah_name: str) -> bytes:
         )
         sheet.write(count + 1, column, value, fmt)
     printed = _title(comparison, wilayah_name)
-    if comparison.is_demo:
+    if is_demo:
         printed = f"{demo_notice()} {printed}"
     sheet.set_header("&C&B" + printed.replace("&", "&&"))
-    if comparison.is_demo:
+    if is_demo:
         sheet.write_string(
             count + 3, 0, demo_notice(), book.format(bold=True, font_color="#B02A37")
         )
