@@ -450,6 +450,8 @@ def pages() -> list[tuple[str, str]]:
         ("KIM detail", reverse("villages:kim_detail", args=[kim.pk])),
         ("KIM registration form", reverse("villages:kim_create")),
         ("desa tanpa KIM, CSV", f"{reverse('villages:desa_uncovered')}?_export=csv"),
+        ("comparison", reverse("reports:comparison")),
+        ("comparison, XLSX", f"{reverse('reports:comparison')}?format=xlsx"),
         ("follow-up list", reverse("reports:followup")),
         ("follow-up list, Kabupaten Malang", f"{reverse('reports:followup')}?wilayah=35.07"),
         ("monthly report 2025-09", reverse("reports:monthly", args=[REPORT_MONTH])),
