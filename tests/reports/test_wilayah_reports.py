@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from kimtracker.dates import month_end
 from reports import coverage, exports, monthly
-from villages.models import Desa, Kecamatan
+from villages.models import KIM, Desa, Kecamatan
 
 from ..factories import (
     DesaFactory,
@@ -399,3 +399,46 @@ def test_a_scoped_summary_costs_no_query_more(demo):
     with CaptureQueriesContext(connection) as scoped:
         coverage.summary(JUNE_END, "35.07.07")
     assert len(scoped) == len(whole)
+
+
+def test_the_provinsi_pdf_counts_its_long_lists_per_kabupaten(demo):
+    """A provinsi's PDF counts the KIM needing a check and the desa without an active KIM per
+    kabupaten/kota instead of naming thousands of them; the counts are those of each
+    kabupaten's own report, and a kabupaten's PDF still names them."""
+    pytest.importorskip("weasyprint")
+    from pypdf import PdfReader
+
+    kota_batu()
+    month = D(2025, 9, 1)
+    report = monthly.build(month, monthly.resolve_wilayah("35"))
+    lines = {line.code: line for line in exports.pdf_context(report)["lists_by_kabupaten"]}
+    assert list(lines) == ["35.07", "35.79"]
+    for code, line in lines.items():
+        own = monthly.build(month, monthly.resolve_wilayah(code))
+        assert line.kim_needing_check == len(own.kim_needing_check)
+        assert line.desa_without_kim == sum(len(d) for d in own.desa_without_kim.values())
+    assert lines["35.79"].desa_without_kim == 1  # Dadaprejo
+    assert lines["35.07"].desa_without_kim > 100
+    malang = monthly.build(month, monthly.resolve_wilayah("35.07"))
+    assert exports.pdf_context(malang)["lists_by_kabupaten"] is None
+    try:
+        provinsi_pdf, kabupaten_pdf = exports.to_pdf(report), exports.to_pdf(malang)
+    except exports.PDFUnavailable:
+        pytest.skip("no Pango on this machine")
+
+    def text(content: bytes) -> str:
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+    # A desa without a KIM ever and not named like a kecamatan: its name is in no other list.
+    kecamatan_names = {k.name.lower() for k in Kecamatan.objects.all()}
+    with_kim = set(KIM.objects.values_list("desa__code", flat=True))
+    a_desa_without = next(
+        desa.name
+        for desas in malang.desa_without_kim.values()
+        for desa in desas
+        if desa.code not in with_kim and desa.name.lower() not in kecamatan_names
+    )
+    assert a_desa_without in text(kabupaten_pdf)
+    provinsi_text = text(provinsi_pdf)
+    assert "per kabupaten/kota" in provinsi_text
+    assert a_desa_without not in provinsi_text
