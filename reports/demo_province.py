@@ -14,7 +14,8 @@ the end, 15% to 85%, a kota more), when its drive began (2017 to 2019) and how i
 one KIM per desa, formed up to two months before today; a share reaching Berkembang, a few
 Berdaya/Mandiri, a share deactivated (a few revived), all as dated status entries; activity while
 active, some KIM going quiet so that "perlu verifikasi" shows some in every kabupaten; targets for
-the end of 2023 (a little above what it had then) and of 2026 (every desa).
+the end of 2023 (a little above what it had then) and of 2026 (every desa); and, when the
+provinsi has none, a target of its own for 2026 (``PROVINSI_TARGET_SHARE`` of its desa).
 
 A kabupaten/kota that already has KIM, real or demo, is left as it is and reported (never mixed).
 All writes go through the services (``register_kims`` once per kabupaten, the bulk
@@ -41,6 +42,7 @@ from villages.querysets import stale_cutoff
 from villages.services import record_activities, record_status_changes, register_kims
 
 from .demo import ACTIVITY_DESCRIPTIONS, DEMO_NOTE, DEMO_WILAYAH
+from .models import Target
 from .services import set_target
 
 SEED = "kim-demo-provinsi"
@@ -50,6 +52,10 @@ LAST_FORMED_BEFORE_TODAY = datetime.timedelta(days=60)
 # Share of the KIM active today that have gone quiet: what "perlu verifikasi" is for.
 QUIET_SHARE = 0.2
 TARGET_YEARS = (2023, 2026)
+# The provinsi's own aim for the end of 2026, as a share of its desa: below the sum of its
+# kabupaten/kota's targets (every desa), as a provincial plan often is; the dashboard of the
+# provinsi shows both.
+PROVINSI_TARGET_YEAR, PROVINSI_TARGET_SHARE = 2026, 0.8
 # The province's demo office: a Manajer of the whole provinsi.
 PROVINCE_ACCOUNTS = {"manajer-provinsi-demo": MANAJER}
 
@@ -259,7 +265,24 @@ def build(*, provinsi_code: str, by=None, today: datetime.date | None = None) ->
             )
             outcome.made = len(_write(plan_kabupaten(kab, desa_list, today=today), by=by))
         outcomes.append(outcome)
+    if any(outcome.made for outcome in outcomes):
+        _provinsi_target(provinsi_code, by=by)
     return outcomes
+
+
+def _provinsi_target(provinsi_code: str, *, by) -> None:
+    """The provinsi's own demo target (``PROVINSI_TARGET_SHARE`` of its desa loaded), unless
+    the provinsi has a target already: one the office set is never overwritten."""
+    if Target.objects.filter(wilayah_code=provinsi_code).exists():
+        return
+    desa_total = Desa.objects.filter(code__startswith=f"{provinsi_code}.").count()
+    set_target(
+        year=PROVINSI_TARGET_YEAR,
+        kim_count=round(PROVINSI_TARGET_SHARE * desa_total),
+        by=by,
+        note=DEMO_NOTE,
+        wilayah_code=provinsi_code,
+    )
 
 
 def _write(plan: KabupatenPlan, *, by) -> list[KIM]:

@@ -266,3 +266,23 @@ def test_needs_the_other_kabupaten_loaded_first(malang):
         run("--province", "35")
     assert not KIM.objects.exists()
     assert not get_user_model().objects.filter(username="manajer-provinsi-demo").exists()
+
+
+def test_the_provinsi_gets_a_target_of_its_own_beside_its_kabupaten_sum(province_demo):
+    desa_total = Desa.objects.filter(code__startswith="35.").count()
+    target = Target.objects.get(wilayah_code="35")
+    assert target.year == 2026
+    assert target.kim_count == round(0.8 * desa_total)
+    assert target.note == DEMO_NOTE
+    summary = coverage.summary(D(2026, 1, 31), "35")
+    assert summary.target == target
+    # Beside it, the sum of the kabupaten/kota's own 2026 targets (each its desa count).
+    assert summary.kabupaten_target == (2026, desa_total)
+
+
+def test_a_provinsi_target_the_office_set_is_kept(province_wilayah):
+    Target.objects.create(year=2026, kim_count=1234, wilayah_code="35")
+    run("--province", "35")
+    assert list(Target.objects.filter(wilayah_code="35").values_list("year", "kim_count")) == [
+        (2026, 1234)
+    ]
