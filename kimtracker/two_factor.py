@@ -35,7 +35,8 @@ from kimtracker.roles import PERM_USERS
 SESSION_KEY = "kim_two_factor_pending"
 DEVICE_NAME = "KIM Tracker"
 
-# Sent with ``user`` and ``enrolled`` (True: an authenticator confirmed; False: removed).
+# Sent with ``user`` and ``enrolled`` (True: an authenticator confirmed; False: removed), and
+# ``by`` when someone else did it (the administrator removing a lost device).
 device_changed = Signal()
 
 

@@ -113,3 +113,34 @@ def test_enrolling_and_removing_are_in_the_account_log(client, manajer, settings
     ):
         html = client.get(url).content.decode()
         assert all(str(label) in html for label in labels), url
+
+
+def test_a_lost_device_removed_in_the_admin_is_in_the_account_log(client, manajer):
+    """The administrator removes a Manajer's lost authenticator in the Django admin: the
+    device goes, and the account log says so, by the administrator."""
+    from django.contrib.auth import get_user_model
+
+    device = TOTPDevice.objects.create(user=manajer, name="KIM Tracker", confirmed=True)
+    admin_user = get_user_model().objects.create_superuser("admin-otp", "a@example.org", "x")
+    client.force_login(admin_user)
+    url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    event = AccountEvent.objects.get()
+    assert (event.user, event.by, event.kind) == (
+        manajer,
+        admin_user,
+        AccountEventKind.TWO_FACTOR_REMOVED,
+    )
+    # Several at once, from the list's action.
+    devices = [
+        TOTPDevice.objects.create(user=user_with_role(f"m{i}", "Manajer"), confirmed=True)
+        for i in range(2)
+    ]
+    client.post(
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        {"action": "delete_selected", "_selected_action": [d.pk for d in devices], "post": "yes"},
+    )
+    assert not TOTPDevice.objects.filter(pk__in=[d.pk for d in devices]).exists()
+    assert AccountEvent.objects.filter(by=admin_user).count() == 3

@@ -145,13 +145,14 @@ def record_event(user, kind, *, by, detail: str = "", reason: str = "") -> Accou
     )
 
 
-def record_two_factor(sender=None, *, user, enrolled: bool, **kwargs) -> AccountEvent:
-    """Record that ``user`` enrolled (``enrolled``) or removed their authenticator: the
+def record_two_factor(sender=None, *, user, enrolled: bool, by=None, **kwargs) -> AccountEvent:
+    """Record that ``user``'s authenticator was enrolled (``enrolled``) or removed: the
     receiver of ``kimtracker.two_factor.device_changed``, called inside the transaction that
-    confirms or deletes the device. The user does it themselves (``by``); who may log in how
-    is a fact of the account like its role, so it is on the same page."""
+    confirms or deletes the device. ``by``: who did it (the administrator removing a lost
+    device in the admin), else the user themselves; who may log in how is a fact of the
+    account like its role, so it is on the same page."""
     kind = AccountEventKind.TWO_FACTOR_ENABLED if enrolled else AccountEventKind.TWO_FACTOR_REMOVED
-    return record_event(user, kind, by=user)
+    return record_event(user, kind, by=by or user)
 
 
 def is_manager(user) -> bool:

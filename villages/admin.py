@@ -3,9 +3,10 @@ admin keeps the same rules and the same timeline as the rest of the application.
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from kimtracker import two_factor
 from kimtracker.admin import HistoryAdmin, ModelAdmin
 
 from . import services
@@ -233,10 +234,32 @@ if admin.site.is_registered(TOTPDevice):
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(ModelAdmin):
+    """Removing is the one change: each removal is an account event of the device's user, by
+    the administrator, in the same transaction (``kimtracker.two_factor.device_changed``)."""
+
     list_display = ["user", "name", "confirmed"]
     search_fields = ["user__username", "name"]
     fields = ["user", "name", "confirmed"]
-    readonly_fields = ["user", "name"]
+    readonly_fields = ["user", "name", "confirmed"]
 
     def has_add_permission(self, request):
         return False
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _device_removed(obj, by=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        devices = list(queryset.select_related("user"))
+        super().delete_queryset(request, queryset)
+        for device in devices:
+            _device_removed(device, by=request.user)
+
+
+def _device_removed(device, *, by) -> None:
+    if device.confirmed:
+        two_factor.device_changed.send(
+            sender=TOTPDeviceAdmin, user=device.user, enrolled=False, by=by
+        )
