@@ -16,7 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from kimtracker import roles
 from kimtracker.asof import AsOfForm
-from reports import coverage, monthly, publishing
+from reports import comparison, coverage, monthly, publishing
 from reports.models import Target
 from villages import scope
 from villages.choices import KIMLevel
@@ -295,6 +295,56 @@ class KIMPagination(PageNumberPagination):
         personal = request.user.has_perm(roles.PERM_PERSONAL)
         page[self.items_attribute] = [_kim_out(kim, personal) for kim in page[self.items_attribute]]
         return page
+
+
+def _comparison_row(row: comparison.AreaRow) -> dict:
+    target = row.summary.target
+    return {
+        "code": row.code,
+        "name": row.name,
+        "desa_total": row.desa_total,
+        "desa_covered": row.desa_covered,
+        "coverage_percent": row.coverage_percent,
+        "kim_formed": row.kim_formed,
+        "kim_active": row.kim_active,
+        "kim_needing_check": row.kim_needing_check,
+        "target": (
+            {
+                "year": target.year,
+                "kim_count": target.kim_count,
+                "missing": row.target_missing,
+                "percent": row.target_percent,
+            }
+            if target
+            else None
+        ),
+    }
+
+
+@api.get(
+    "/perbandingan/",
+    response={200: schemas.ComparisonOut, 400: schemas.Error, **REFUSALS},
+    url_name="comparison",
+    summary="Wilayah side by side as of a date",
+)
+def wilayah_comparison(request, wilayah: str = "", tanggal: str | None = None):
+    """The areas of `wilayah` side by side, as on the comparison page (/laporan/perbandingan/):
+    a provinsi's kabupaten/kota, a kabupaten/kota's kecamatan (the country's provinsi), each
+    with its coverage, KIM formed, active and needing a check, and its own target; with the
+    total. `wilayah` within the token's wilayah (default all of it); `tanggal` YYYY-MM-DD,
+    default today."""
+    _require(request, roles.PERM_VIEW)
+    on = _as_of(tanggal)
+    code = _wilayah(request, wilayah).code if wilayah.strip() else ""
+    within = code or monthly.scope_within(_scope(request))
+    compared = comparison.build(on, within)
+    return {
+        "tanggal": on,
+        "wilayah": code,
+        "level": compared.level,
+        "areas": [_comparison_row(row) for row in compared.rows],
+        "total": _comparison_row(compared.total),
+    }
 
 
 @api.get(

@@ -62,6 +62,35 @@ class CoverageOut(Schema):
     kecamatan: list[AreaCoverageOut]
 
 
+class ComparisonTargetOut(Schema):
+    year: int
+    kim_count: int
+    missing: int = Field(description="KIM still to form to reach it (never negative).")
+    percent: float = Field(description="KIM formed as a share of the target, in percent.")
+
+
+class ComparisonRowOut(Schema):
+    code: str = Field(description="The area's Kemendagri code; empty for the total.")
+    name: str
+    desa_total: int
+    desa_covered: int
+    coverage_percent: float
+    kim_formed: int
+    kim_active: int
+    kim_needing_check: int = Field(
+        description="Active KIM with no activity recorded in the monitoring period."
+    )
+    target: ComparisonTargetOut | None = Field(description="The area's own target, if any.")
+
+
+class ComparisonOut(Schema):
+    tanggal: datetime.date = Field(description="The date the figures are as of.")
+    wilayah: str = Field(description="The wilayah code asked for; empty: the token's scope.")
+    level: str = Field(description="What the areas are: provinsi, kabupaten or kecamatan.")
+    areas: list[ComparisonRowOut]
+    total: ComparisonRowOut
+
+
 class OfficersOut(Schema):
     """Names and phone numbers of the KIM's officers: personal data."""
 

@@ -12,6 +12,7 @@ from .endpoints import api
 _TOKEN_ONLY = {
     "wilayah",
     "coverage",
+    "comparison",
     "kim_list",
     "kim_detail",
     "kim_activities",

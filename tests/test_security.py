@@ -46,6 +46,7 @@ ACCESS = {
     # The read API itself answers personal access tokens only (tests/api/): 401 to a session.
     "api:wilayah": TOKEN,
     "api:coverage": TOKEN,
+    "api:comparison": TOKEN,
     "api:kim_list": TOKEN,
     "api:kim_detail": TOKEN,
     "api:kim_activities": TOKEN,

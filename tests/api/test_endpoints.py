@@ -452,6 +452,7 @@ def test_the_openapi_document_validates(callers, client):
     assert set(document["paths"]) == {
         "/api/v1/wilayah/",
         "/api/v1/coverage/",
+        "/api/v1/perbandingan/",
         "/api/v1/kim/",
         "/api/v1/kim/{pk}/",
         "/api/v1/kim/{pk}/kegiatan/",
@@ -492,3 +493,49 @@ def test_a_page_of_kim_costs_the_same_queries_whatever_its_size(callers, django_
     PersonalAccessToken.objects.filter(pk=kab.row.pk).update(last_used_at=None)
     with django_assert_num_queries(7):
         assert len(kab.json("kim/", {"page_size": 200})["items"]) == 200
+
+
+# Wilayah side by side ------------------------------------------------------------------------
+
+
+def comparison_page_rows(user, code: str, on: str = JUNE_END) -> list:
+    """The comparison page's rows of ``code`` on ``on``, read by ``user`` signed in."""
+    client = Client()
+    client.force_login(user)
+    response = client.get("/laporan/perbandingan/", {"wilayah": code, "tanggal": on})
+    assert response.status_code == 200
+    return [*response.context["table"]["rows"], response.context["comparison"].total]
+
+
+def test_comparison_equals_the_page_row_by_row(callers):
+    caller = callers["country"]
+    data = caller.json("perbandingan/", {"wilayah": "35", "tanggal": JUNE_END})
+    assert (data["wilayah"], data["level"]) == ("35", "kabupaten")
+    page = comparison_page_rows(caller.user, "35")
+    for got, row in zip([*data["areas"], data["total"]], page, strict=True):
+        assert got["code"] == row.code
+        assert got["kim_formed"] == row.kim_formed
+        assert got["kim_active"] == row.kim_active
+        assert got["desa_covered"] == row.desa_covered
+        assert got["coverage_percent"] == row.coverage_percent
+        assert got["kim_needing_check"] == row.kim_needing_check
+        assert (got["target"] or {}).get("kim_count") == row.target
+        assert (got["target"] or {}).get("percent") == row.target_percent
+    malang = data["areas"][0]
+    assert (malang["code"], malang["kim_formed"], malang["target"]["kim_count"]) == (
+        "35.07",
+        215,
+        240,
+    )
+
+
+def test_comparison_stays_within_the_token_scope(callers):
+    batu = callers["batu"]
+    data = batu.json("perbandingan/", {"tanggal": JUNE_END})
+    assert data["level"] == "kecamatan"
+    assert [row["code"] for row in data["areas"]] == ["35.79.03"]
+    assert "35.07" not in json.dumps(data)
+    refused = batu.json("perbandingan/", {"wilayah": "35"}, status=403)
+    assert "35.07" not in json.dumps(refused)
+    callers["none"].json("perbandingan/", status=403)
+    callers["kabupaten"].json("perbandingan/", {"tanggal": "kemarin"}, status=400)
