@@ -15,7 +15,14 @@ from reports import comparison, coverage
 from reports.services import set_target
 
 from ..conftest import user_with_role
-from ..factories import DesaFactory, KecamatanFactory, KIMFactory, kota_batu
+from ..factories import (
+    DesaFactory,
+    KabupatenFactory,
+    KecamatanFactory,
+    KIMFactory,
+    ProvinsiFactory,
+    kota_batu,
+)
 
 D = datetime.date
 ON = "2023-06-30"
@@ -273,3 +280,17 @@ def test_a_heading_sorts_ascending_then_descending_keeping_date_and_wilayah(prov
     response = staf_client.get("/laporan/perbandingan/", {**params, "sort": "-password"})
     codes = [row.code for row in response.context["table"]["rows"]]
     assert codes == sorted(codes)
+
+
+def test_the_country_dashboard_links_to_its_provinsi_side_by_side(province, staf_client):
+    """With several provinsi the dashboard shows no table (the country's KIM needing a check
+    per kecamatan would cost it its speed), but links to the comparison of the provinsi."""
+    jateng = ProvinsiFactory(code="33", name="JAWA TENGAH")
+    kota = KabupatenFactory(code="33.74", name="KOTA SEMARANG", provinsi=jateng)
+    DesaFactory(kecamatan=KecamatanFactory(kabupaten=kota, code="33.74.01"), code="33.74.01.1001")
+    response = staf_client.get("/", {"tanggal": ON})
+    assert response.context["comparison_table"] is None
+    assert "data-comparison-page" in response.content.decode()
+    rows = page_rows(staf_client.get("/laporan/perbandingan/", {"tanggal": ON}))
+    assert list(rows) == ["33", "35"]
+    assert rows["35"].kim_formed == 216
