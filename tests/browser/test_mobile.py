@@ -17,7 +17,7 @@ from villages import services
 from villages.models import KIM, Desa
 
 from ..conftest import user_with_role
-from ..test_security import ACCESS, ROLES, named_patterns
+from ..test_security import ACCESS, ROLES, TOKEN, named_patterns
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +36,9 @@ NOT_PAGES = {
     "villages:activity_import_confirm",
     "boundary_upload_confirm",
     "reports:publish",
-    # The read API: JSON for programs with a token; its schema; /api/v1/ redirects to the
-    # documentation, whose Swagger UI (django-ninja's copy) is not ours to lay out.
-    "api:wilayah",
-    "api:coverage",
-    "api:kim_list",
-    "api:kim_detail",
-    "api:kim_activities",
-    "api:targets",
-    "api:monthly_report",
+    # The read API's endpoints are JSON for programs with a token (TOKEN in the access table);
+    # its schema; /api/v1/ redirects to the documentation, whose Swagger UI (django-ninja's
+    # copy) is not ours to lay out.
     "api:openapi-json",
     "api:api-root",
     "api_index",
@@ -107,6 +101,8 @@ def page_urls(role: str) -> list[str]:
         if name in NOT_PAGES or name not in ACCESS:  # test_security fails on the latter
             continue
         lowest = ACCESS[name]
+        if lowest == TOKEN:
+            continue
         if lowest and ROLES.index(lowest) > ROLES.index(role):
             continue
         kwargs = {key: sample[key] for key in pattern.pattern.converters}
