@@ -241,15 +241,30 @@ class KIMForm(BootstrapMixin, NormalisedNameForm):
                 self.add_error(None, self.errors.pop(hidden))
         desa = data.get("desa")
         name = data.get("name")
-        if desa and name and "name" not in self.errors:
-            # The service refuses it too; said here, next to the name, with the other refusals
-            # (an entry kept offline meets a name registered meanwhile).
-            taken = KIM.objects.counted().filter(desa=desa, name__iexact=name)
-            if taken.exclude(pk=self.instance.pk).exists():
-                self.add_error("name", DUPLICATE_NAME)
+        # The desa's other KIM read once, for both checks below: read twice, a KIM registered
+        # by someone else between the reads gave the second check without the first (the
+        # "already has an active KIM" confirmation instead of the duplicate name).
+        others = (
+            list(
+                KIM.objects.counted()
+                .filter(desa=desa)
+                .exclude(pk=self.instance.pk)
+                .values_list("name", "is_active")
+            )
+            if desa
+            else []
+        )
+        # The service refuses a duplicate name too; said here, next to the name, with the other
+        # refusals (an entry kept offline meets a name registered meanwhile). Case ignored, as
+        # the service does (``check_registrations``).
+        if (
+            name
+            and "name" not in self.errors
+            and any(other.lower() == name.lower() for other, _active in others)
+        ):
+            self.add_error("name", DUPLICATE_NAME)
         if desa and (self.instance.pk is None or desa != self.instance.desa):
-            others = KIM.objects.counted().filter(desa=desa, is_active=True)
-            names = list(others.exclude(pk=self.instance.pk).values_list("name", flat=True))
+            names = [other for other, active in others if active]
             if names and not data.get("confirm_second"):
                 self.needs_confirmation = True
                 self.add_error(

@@ -21,15 +21,15 @@ pytestmark = pytest.mark.skipif(
 def test_simultaneous_registrations_make_one_kim(transactional_db, malang, monkeypatch):
     officers = [user_with_role(f"petugas{i}", "Petugas") for i in range(2)]
     both_validated = threading.Barrier(2, timeout=20)
-    original_save = services._save
+    original_insert = services.bulk_create_with_history
 
-    def save_after_both_validated(kim, **kwargs):
-        # Both requests have passed full_clean (neither sees the other's row yet): now race.
-        if kim.pk is None:
-            both_validated.wait()
-        return original_save(kim, **kwargs)
+    def insert_after_both_validated(*args, **kwargs):
+        # Both requests have passed the form's and the service's checks (neither sees the
+        # other's row yet): now race to the insert.
+        both_validated.wait()
+        return original_insert(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_save", save_after_both_validated)
+    monkeypatch.setattr(services, "bulk_create_with_history", insert_after_both_validated)
     data = {
         "kecamatan": "35.07.08",
         "desa": "35.07.08.2001",
