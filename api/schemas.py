@@ -62,10 +62,7 @@ class CoverageOut(Schema):
     kecamatan: list[AreaCoverageOut]
 
 
-class ComparisonTargetOut(Schema):
-    year: int
-    kim_count: int
-    missing: int = Field(description="KIM still to form to reach it (never negative).")
+class ComparisonTargetOut(TargetRef):
     percent: float = Field(description="KIM formed as a share of the target, in percent.")
 
 

@@ -306,15 +306,23 @@ DEMO_WILAYAH = "35.07"
 
 
 def create_demo_accounts() -> list[tuple[str, str, str | None]]:
-    """One account per role, each with a fresh random password (never fixed in code), returned
-    as (username, role, password) so the command can print them once. An account that already
-    exists keeps its password (None)."""
+    """One account per role, working in Kabupaten Malang (``villages.scope``)."""
+    return create_accounts(DEMO_ACCOUNTS, DEMO_WILAYAH, "Demo {role}")
+
+
+def create_accounts(
+    accounts: dict[str, str], wilayah_code: str, first_name: str
+) -> list[tuple[str, str, str | None]]:
+    """The demo accounts ``{username: role}`` working within ``wilayah_code``, each new one
+    with a fresh random password (never fixed in code), returned as (username, role, password)
+    so the command can print them once; an account that already exists keeps its password
+    (None). ``first_name`` is formatted with the role."""
     sync_roles()
     User = get_user_model()
     created = []
-    for username, role in DEMO_ACCOUNTS.items():
+    for username, role in accounts.items():
         user, is_new = User.objects.get_or_create(
-            username=username, defaults={"first_name": f"Demo {role}"}
+            username=username, defaults={"first_name": first_name.format(role=role)}
         )
         password = None
         if is_new:
@@ -322,7 +330,6 @@ def create_demo_accounts() -> list[tuple[str, str, str | None]]:
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name=role))
-        # The demo offices work in Kabupaten Malang (villages.scope).
-        user.wilayah_scope.get_or_create(code=DEMO_WILAYAH)
+        user.wilayah_scope.get_or_create(code=wilayah_code)
         created.append((username, role, password))
     return created

@@ -25,23 +25,20 @@ real data, and the whole province is one transaction.
 
 import datetime
 import random
-import secrets
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kimtracker.roles import MANAJER, sync_roles
+from kimtracker.roles import MANAJER
 from villages.choices import ActivityKind, DesaKind, KIMLevel
 from villages.models import KIM, Desa, Kabupaten
 from villages.querysets import stale_cutoff
 from villages.services import record_activities, record_status_changes, register_kims
 
-from .demo import ACTIVITY_DESCRIPTIONS, DEMO_NOTE, DEMO_WILAYAH
+from .demo import ACTIVITY_DESCRIPTIONS, DEMO_NOTE, DEMO_WILAYAH, create_accounts
 from .models import Target
 from .services import set_target
 
@@ -345,22 +342,6 @@ def _write(plan: KabupatenPlan, *, by) -> list[KIM]:
 
 
 def create_province_accounts(provinsi_code: str) -> list[tuple[str, str, str | None]]:
-    """The province's demo account (a Manajer working within the whole provinsi), with a fresh
-    random password when new, returned as (username, role, password) like
-    ``demo.create_demo_accounts``; an account that already exists keeps its password (None)."""
-    sync_roles()
-    User = get_user_model()
-    created = []
-    for username, role in PROVINCE_ACCOUNTS.items():
-        user, is_new = User.objects.get_or_create(
-            username=username, defaults={"first_name": f"Demo {role} provinsi"}
-        )
-        password = None
-        if is_new:
-            password = secrets.token_urlsafe(12)
-            user.set_password(password)
-            user.save()
-        user.groups.add(Group.objects.get(name=role))
-        user.wilayah_scope.get_or_create(code=provinsi_code)
-        created.append((username, role, password))
-    return created
+    """The province's demo account: a Manajer working within the whole provinsi
+    (``demo.create_accounts``)."""
+    return create_accounts(PROVINCE_ACCOUNTS, provinsi_code, "Demo {role} provinsi")
