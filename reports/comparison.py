@@ -94,10 +94,9 @@ def area_level(summary: coverage.Summary) -> str:
     """The level whose areas are compared: provinsi when the summary's kecamatan lie in
     several, else kabupaten/kota when in several, else kecamatan. A provinsi's summary thus
     compares its kabupaten/kota, a kabupaten's its kecamatan."""
-    codes = [k.code for k in summary.kecamatan]
-    if len({code[:2] for code in codes}) > 1:
+    if summary.spans_several("provinsi"):
         return "provinsi"
-    if len({code[:5] for code in codes}) > 1:
+    if summary.spans_several("kabupaten"):
         return "kabupaten"
     return "kecamatan"
 

@@ -11,6 +11,7 @@ transaction as every write (each KIM's status intervals, each kecamatan's counte
 country's daily changes), never the timeline itself: a date in the past costs what today does.
 """
 
+import bisect
 import datetime
 import gc
 import json
@@ -18,6 +19,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter, itemgetter
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -383,12 +385,21 @@ class KecamatanCoverage(AreaCoverage):
         return reverse("villages:kecamatan_detail", args=[self.code])
 
 
+# A row's figures, read by ``map`` when thousands of rows are added up.
+_DESA_TOTAL = attrgetter("desa_total")
+_DESA_COVERED = attrgetter("desa_covered")
+_KIM_FORMED = attrgetter("kim_formed")
+_KIM_ACTIVE = attrgetter("kim_active")
+
+
 @dataclass(frozen=True)
 class Summary:
     """The headline figures of one date, with the per-kecamatan rows they add up from (each
     total added up once: 7,000 rows at national scale)."""
 
     on: datetime.date
+    # In code order, always (``_summary`` sorts them; the rest keep a part of them in order):
+    # the kabupaten/kota and provinsi they lie in are runs of them (``area_runs``).
     kecamatan: list[KecamatanCoverage]
     active_by_level: dict[str, int]
     # The targets of this summary's wilayah (``wilayah_targets``).
@@ -400,19 +411,31 @@ class Summary:
 
     @cached_property
     def kim_formed(self) -> int:
-        return sum(k.kim_formed for k in self.kecamatan)
+        return sum(map(_KIM_FORMED, self.kecamatan))
 
     @cached_property
     def kim_active(self) -> int:
-        return sum(k.kim_active for k in self.kecamatan)
+        return sum(map(_KIM_ACTIVE, self.kecamatan))
 
     @cached_property
     def desa_total(self) -> int:
-        return sum(k.desa_total for k in self.kecamatan)
+        return sum(map(_DESA_TOTAL, self.kecamatan))
 
     @cached_property
     def desa_covered(self) -> int:
-        return sum(k.desa_covered for k in self.kecamatan)
+        return sum(map(_DESA_COVERED, self.kecamatan))
+
+    def spans_several(self, level: str) -> bool:
+        """Whether its kecamatan lie in more than one kabupaten/kota or provinsi (``level``):
+        their first and last, in code order, tell it."""
+        length = _CODE_LENGTH[level]
+        rows = self.kecamatan
+        return bool(rows) and rows[0].code[:length] != rows[-1].code[:length]
+
+    @cached_property
+    def codes(self) -> list[str]:
+        """Its kecamatan's codes, in code order (for ``area_runs``)."""
+        return [k.code for k in self.kecamatan]
 
     @property
     def coverage_percent(self) -> float:
@@ -507,14 +530,15 @@ def kabupaten_targets(targets: list[Target], provinsi: str) -> dict[int, int]:
 def _database_targets(targets: list[Target], kecamatan: list) -> list[Target]:
     """The targets of a summary of the whole database: those set for it (""), else, when
     every kecamatan lies in one kabupaten/kota (or one provinsi), that wilayah's: a
-    deployment of one kabupaten reports against its kabupaten's targets."""
+    deployment of one kabupaten reports against its kabupaten's targets. ``kecamatan`` in
+    code order: the first and the last tell whether they share one."""
     own = wilayah_targets(targets, "")
     if own or not kecamatan:
         return own
     for length in (_CODE_LENGTH["kabupaten"], _CODE_LENGTH["provinsi"]):
-        codes = {k.code[:length] for k in kecamatan}
-        if len(codes) == 1:
-            return wilayah_targets(targets, codes.pop())
+        first = kecamatan[0].code[:length]
+        if first == kecamatan[-1].code[:length]:
+            return wilayah_targets(targets, first)
     return []
 
 
@@ -567,19 +591,20 @@ def area_summaries(full: Summary, level: str) -> dict[str, Summary]:
     """The summary of each kecamatan, kabupaten/kota or provinsi (``level``) that ``full``'s
     rows fall in, by code in code order: each the very ``within_summary`` of that area (its
     own targets, a provinsi's with its kabupaten/kota's sum), built in one pass over the rows
-    rather than one pass per area. No query."""
-    length = _CODE_LENGTH.get(level)
-    groups: dict[str, list[KecamatanCoverage]] = defaultdict(list)
-    for k in full.kecamatan:
-        groups[k.code[:length] if length else k.code].append(k)
+    rather than one pass per area (``area_runs``). No query."""
+    rows = full.kecamatan
+    if level == "kecamatan":
+        groups = [(k.code, [k]) for k in rows]
+    else:
+        groups = [(code, rows[start:end]) for code, start, end in area_runs(full.codes, level)]
     return {
         code: _rows_summary(
             full,
-            groups[code],
+            part,
             wilayah_targets(full.every_target, code),
             kabupaten_targets(full.every_target, code) if level == "provinsi" else {},
         )
-        for code in sorted(groups)
+        for code, part in groups
     }
 
 
@@ -612,31 +637,8 @@ def _gc_paused():
 
 
 def _summary(on: datetime.date) -> Summary:
-    # Plain values: 7,000 kecamatan as model instances cost more than the query. Sorted here
-    # by code: asked for that order, PostgreSQL walks the code index and looks each
-    # kecamatan's counters up in turn (48 ms nationally for a past date), unordered it joins
-    # them in one hash (20 ms).
     with _gc_paused():
-        rows = _plain_rows(
-            Kecamatan.objects.with_coverage(on)
-            .order_by()
-            .values_list(
-                "code", "name", "pk", "desa_covered", "kim_formed", "kim_active", *_LEVEL_FIELDS
-            )
-        )
-        rows.sort()
-        # The desa of every kecamatan counted in one pass, not once per kecamatan.
-        desa_total = dict(_plain_rows(Desa.objects.count_per_kecamatan()))
-        kecamatan = []
-        levels_total = [0] * len(_LEVEL_FIELDS)
-        for code, name, pk, covered, formed, active, *levels in rows:
-            kecamatan.append(
-                KecamatanCoverage(
-                    code, name, desa_total.get(pk, 0), covered, formed, active, pk, tuple(levels)
-                )
-            )
-            for i, n in enumerate(levels):
-                levels_total[i] += n
+        kecamatan, levels_total = _coverage_rows(on)
     every_target = list(Target.objects.all())
     return Summary(
         on=on,
@@ -647,33 +649,96 @@ def _summary(on: datetime.date) -> Summary:
     )
 
 
+def _coverage_rows(on: datetime.date) -> tuple[list[KecamatanCoverage], list[int]]:
+    """Every kecamatan's row as of ``on``, in code order, and the active KIM per level added
+    up. Plain values: 7,000 kecamatan as model instances cost more than the query.
+
+    What the cycle collector walks once ``_gc_paused`` ends is what is still alive of what was
+    made during it: the fetched rows are let go here, and each distinct tuple of levels is
+    kept once (a few hundred in the country), so it walks about 8,000 objects rather than
+    18,600 (5.8 ms rather than 10 on the national dashboard: docs/performance.md, "Garbage
+    collection"). The levels are the row's own slice: a starred unpacking into a list, made a
+    tuple again, took twice as long."""
+    # Sorted here by code: asked for that order, PostgreSQL walks the code index and looks
+    # each kecamatan's counters up in turn (48 ms nationally for a past date), unordered it
+    # joins them in one hash (20 ms).
+    rows = _plain_rows(
+        Kecamatan.objects.with_coverage(on)
+        .order_by()
+        .values_list(
+            "code", "name", "pk", "desa_covered", "kim_formed", "kim_active", *_LEVEL_FIELDS
+        )
+    )
+    rows.sort()
+    # The desa of every kecamatan counted in one pass, not once per kecamatan.
+    desa_total = dict(_plain_rows(Desa.objects.count_per_kecamatan()))
+    levels_seen: dict[tuple[int, ...], tuple[int, ...]] = {}
+    kecamatan = [
+        KecamatanCoverage(
+            row[0],
+            row[1],
+            desa_total.get(row[2], 0),
+            row[3],
+            row[4],
+            row[5],
+            row[2],
+            levels_seen.setdefault(levels := row[6:], levels),
+        )
+        for row in rows
+    ]
+    levels_total = [sum(map(itemgetter(i), rows)) for i in range(6, 6 + len(_LEVEL_FIELDS))]
+    return kecamatan, levels_total
+
+
 # Length of the official code of each level above kecamatan ("35.07.07" is in "35.07" and "35").
 _CODE_LENGTH = {"kabupaten": 5, "provinsi": 2}
 
 
-def chart_level(kecamatan: list[AreaCoverage], max_areas: int) -> str:
-    """The finest level at which ``kecamatan`` make at most ``max_areas`` areas: ``kecamatan``
-    for one kabupaten, ``kabupaten`` for a province, ``provinsi`` for the country."""
-    if len(kecamatan) <= max_areas:
-        return "kecamatan"
-    kabupaten = {k.code[: _CODE_LENGTH["kabupaten"]] for k in kecamatan}
-    return "kabupaten" if len(kabupaten) <= max_areas else "provinsi"
-
-
-def coverage_by_area(kecamatan: list[AreaCoverage], level: str) -> list[AreaCoverage]:
-    """The kecamatan rows of a ``Summary`` added up per kabupaten or per provinsi (``level``),
-    by code: the same figures, so the areas add up to the summary's totals. One query (names)."""
+def area_runs(codes: list[str], level: str) -> list[tuple[str, int, int]]:
+    """``(code, start, end)`` of each kabupaten/kota or provinsi (``level``) that kecamatan
+    ``codes`` (in code order) lie in: its kecamatan are ``codes[start:end]``. Kemendagri codes
+    nest by prefix, so an area's kecamatan are one run, found by bisection ("/" sorts right
+    after "."): a step per area rather than per kecamatan."""
     length = _CODE_LENGTH[level]
+    runs = []
+    start = 0
+    while start < len(codes):
+        area = codes[start][:length]
+        end = bisect.bisect_left(codes, f"{area}/", start)
+        runs.append((area, start, end))
+        start = end
+    return runs
+
+
+def chart_level(summary: Summary, max_areas: int) -> str:
+    """The finest level at which ``summary``'s kecamatan make at most ``max_areas`` areas:
+    ``kecamatan`` for one kabupaten, ``kabupaten`` for a province, ``provinsi`` for the
+    country."""
+    if len(summary.kecamatan) <= max_areas:
+        return "kecamatan"
+    return "kabupaten" if len(area_runs(summary.codes, "kabupaten")) <= max_areas else "provinsi"
+
+
+def coverage_by_area(summary: Summary, level: str) -> list[AreaCoverage]:
+    """``summary``'s kecamatan rows added up per kabupaten or per provinsi (``level``), by
+    code: the same figures, so the areas add up to the summary's totals. One query (names)."""
     model = Kabupaten if level == "kabupaten" else Provinsi
     names = dict(model.objects.values_list("code", "name"))
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for k in kecamatan:
-        total = totals[k.code[:length]]
-        total[0] += k.desa_total
-        total[1] += k.desa_covered
-        total[2] += k.kim_formed
-        total[3] += k.kim_active
-    return [AreaCoverage(code, names.get(code, code), *totals[code]) for code in sorted(totals)]
+    rows = summary.kecamatan
+    areas = []
+    for code, start, end in area_runs(summary.codes, level):
+        part = rows[start:end]
+        areas.append(
+            AreaCoverage(
+                code,
+                names.get(code, code),
+                sum(map(_DESA_TOTAL, part)),
+                sum(map(_DESA_COVERED, part)),
+                sum(map(_KIM_FORMED, part)),
+                sum(map(_KIM_ACTIVE, part)),
+            )
+        )
+    return areas
 
 
 @dataclass(frozen=True)

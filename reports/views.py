@@ -100,7 +100,7 @@ class AskedWilayahMixin:
                 _("Semua wilayah kerja Anda") if several else "",
                 monthly.scope_choices(user_scope),
             )
-        if len({k.code[:5] for k in everything.kecamatan}) > 1:
+        if everything.spans_several("kabupaten"):
             return _("Semua wilayah"), monthly.wilayah_choices()
         return _("Semua kecamatan"), [(k.code, k.name) for k in everything.kecamatan]
 
@@ -189,7 +189,7 @@ class DashboardView(
         """The coverage bars, highest first: one per kecamatan, or per kabupaten or provinsi
         when there are more than ``KIM_DASHBOARD_MAX_BARS`` (each linking to its kecamatan)."""
         query = urlencode({"tanggal": self.as_of.isoformat()})
-        level = coverage.chart_level(summary.kecamatan, settings.KIM_DASHBOARD_MAX_BARS)
+        level = coverage.chart_level(summary, settings.KIM_DASHBOARD_MAX_BARS)
         if level == "kecamatan":
             url = reverse("villages:kecamatan_detail", args=["__code__"])
             bars = [
@@ -208,7 +208,7 @@ class DashboardView(
                     "coverage": area.coverage_percent,
                     "url": f"{url}?{query}&{urlencode({'wilayah': area.code})}",
                 }
-                for area in coverage.coverage_by_area(summary.kecamatan, level)
+                for area in coverage.coverage_by_area(summary, level)
             ]
         return level, sorted(bars, key=lambda bar: (-bar["coverage"], bar["name"]))
 

@@ -141,3 +141,42 @@ def test_report_lists_agree_with_the_registry(demo, django_assert_num_queries):
     in_one = coverage.kim_needing_check(on, within=code)
     assert 0 < len(in_one) < len(lines)
     assert in_one == [k for k in lines if k.desa.kecamatan.code == code]
+
+
+def _row(code: str) -> coverage.KecamatanCoverage:
+    return coverage.KecamatanCoverage(code, code, 2, 1, 1, 1, 0, (1, 0, 0))
+
+
+def test_area_runs_group_the_kecamatan_of_each_kabupaten_and_provinsi():
+    codes = ["11.01.01", "11.01.02", "11.02.01", "35.07.01", "35.07.33", "35.73.01", "92.71.01"]
+    assert coverage.area_runs(codes, "kabupaten") == [
+        ("11.01", 0, 2),
+        ("11.02", 2, 3),
+        ("35.07", 3, 5),
+        ("35.73", 5, 6),
+        ("92.71", 6, 7),
+    ]
+    assert coverage.area_runs(codes, "provinsi") == [("11", 0, 3), ("35", 3, 6), ("92", 6, 7)]
+    assert coverage.area_runs([], "provinsi") == []
+
+
+def test_areas_add_up_to_the_summary_and_its_spans(db):
+    rows = [_row(code) for code in ["35.07.01", "35.07.02", "35.73.01", "36.01.01"]]
+    s = coverage.Summary(on=D(2024, 1, 1), kecamatan=rows, active_by_level={})
+    assert (s.spans_several("provinsi"), s.spans_several("kabupaten")) == (True, True)
+    one = coverage.Summary(on=s.on, kecamatan=rows[:2], active_by_level={})
+    assert (one.spans_several("provinsi"), one.spans_several("kabupaten")) == (False, False)
+    assert coverage.chart_level(s, 4) == "kecamatan"
+    assert coverage.chart_level(s, 3) == "kabupaten"
+    assert coverage.chart_level(s, 2) == "provinsi"
+    by_provinsi = coverage.coverage_by_area(s, "provinsi")
+    assert [(a.code, a.desa_total, a.kim_active) for a in by_provinsi] == [
+        ("35", 6, 3),
+        ("36", 2, 1),
+    ]
+    assert coverage.area_summaries(s, "kabupaten").keys() == {"35.07", "35.73", "36.01"}
+    assert [k.code for k in coverage.area_summaries(s, "provinsi")["35"].kecamatan] == [
+        "35.07.01",
+        "35.07.02",
+        "35.73.01",
+    ]
