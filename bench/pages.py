@@ -43,7 +43,8 @@ What a run does:
 ``--reuse`` skips steps 1 and 2 and measures the database as it is (to compare a code change on
 the same data); ``--drop`` drops the database (or deletes the SQLite file) at the end.
 The figures are those of the test client in one process: no web server, no network, one
-persistent database connection; with ``kimtracker.settings.local`` (``DEBUG`` on, as there).
+persistent database connection; with ``kimtracker.settings.local`` (``DEBUG`` on, as there),
+the application loaded as gunicorn loads it (``kimtracker.wsgi``).
 """
 
 import argparse
@@ -657,6 +658,10 @@ def measure(
     user, _created = get_user_model().objects.get_or_create(
         username="bench", defaults={"is_staff": True, "is_superuser": True}
     )
+    # Loaded as a gunicorn worker loads it: its entry point freezes what start-up made out of
+    # the cycle collector's walks (kimtracker/wsgi.py).
+    import kimtracker.wsgi  # noqa: F401
+
     client = Client()
     client.force_login(user)
 
