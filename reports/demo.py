@@ -28,7 +28,7 @@ from django.utils import timezone
 from kimtracker.roles import sync_roles
 from villages.choices import ActivityKind, KIMLevel
 from villages.models import KIM, Desa
-from villages.services import record_activities, record_status_change, register_kims
+from villages.services import record_many_activities, record_status_change, register_kims
 
 from .services import set_target
 
@@ -221,6 +221,7 @@ def _activities(kims: list[KIM], rng: random.Random, by) -> None:
     """A plausible activity history: the KIM still active on 2025-09-24 have recent activity;
     most KIM that were deactivated went quiet months before, a few right up to it. Periods a
     KIM had lapsed have no activity."""
+    entries = []
     for kim in KIM.objects.filter(pk__in=[k.pk for k in kims]).prefetch_related("status_changes"):
         active_spans, start = [], None
         for change in kim.status_changes.all():
@@ -256,8 +257,8 @@ def _activities(kims: list[KIM], rng: random.Random, by) -> None:
                         "description": f"{ACTIVITY_DESCRIPTIONS[kind]} ({DEMO_NOTE})",
                     }
                 )
-        if items:
-            record_activities(kim=kim, activities=items, by=by)
+        entries += ({**item, "kim": kim} for item in items)
+    record_many_activities(entries, by=by)
 
 
 # The activity that carries on after the published months starts in the month after the last
@@ -277,6 +278,7 @@ def _activities_after_published(kims: list[KIM], by, *, seed: int, today: dateti
     if today < CARRY_ON_FROM:
         return
     active = KIM.objects.filter(pk__in=[k.pk for k in kims], is_active=True).select_related("desa")
+    entries = []
     for kim in sorted(active, key=lambda k: k.desa.code):
         rng = random.Random(f"{seed}:{kim.desa.code}")  # noqa: S311 (repeatable demo)
         quiet_from = (
@@ -297,8 +299,8 @@ def _activities_after_published(kims: list[KIM], by, *, seed: int, today: dateti
                 }
             )
             day += datetime.timedelta(days=rng.randint(30, 100))
-        if items:
-            record_activities(kim=kim, activities=items, by=by)
+        entries += ({**item, "kim": kim} for item in items)
+    record_many_activities(entries, by=by)
 
 
 DEMO_ACCOUNTS = {"staf-demo": "Staf", "petugas-demo": "Petugas", "manajer-demo": "Manajer"}

@@ -19,8 +19,8 @@ provinsi has none, a target of its own for 2026 (``PROVINSI_TARGET_SHARE`` of it
 
 A kabupaten/kota that already has KIM, real or demo, is left as it is and reported (never mixed).
 All writes go through the services (``register_kims`` once per kabupaten, the bulk
-``record_status_changes``, ``record_activities``, ``set_target``), so the demo obeys the rules of
-real data, and the whole province is one transaction.
+``record_status_changes`` and ``record_many_activities``, ``set_target``), so the demo obeys
+the rules of real data, and the whole province is one transaction.
 """
 
 import datetime
@@ -36,7 +36,7 @@ from kimtracker.roles import MANAJER
 from villages.choices import ActivityKind, DesaKind, KIMLevel
 from villages.models import KIM, Desa, Kabupaten
 from villages.querysets import stale_cutoff
-from villages.services import record_activities, record_status_changes, register_kims
+from villages.services import record_many_activities, record_status_changes, register_kims
 
 from .demo import ACTIVITY_DESCRIPTIONS, DEMO_NOTE, DEMO_WILAYAH, create_accounts
 from .models import Target
@@ -322,20 +322,19 @@ def _write(plan: KabupatenPlan, *, by) -> list[KIM]:
         by=by,
         reason=DEMO_NOTE,
     )
-    for kim, item in zip(kims, plan.kims, strict=True):
-        if item.activities:
-            record_activities(
-                kim=kim,
-                activities=[
-                    {
-                        "occurred_on": day,
-                        "kind": kind,
-                        "description": f"{ACTIVITY_DESCRIPTIONS[kind]} ({DEMO_NOTE})",
-                    }
-                    for day, kind in item.activities
-                ],
-                by=by,
-            )
+    record_many_activities(
+        [
+            {
+                "kim": kim,
+                "occurred_on": day,
+                "kind": kind,
+                "description": f"{ACTIVITY_DESCRIPTIONS[kind]} ({DEMO_NOTE})",
+            }
+            for kim, item in zip(kims, plan.kims, strict=True)
+            for day, kind in item.activities
+        ],
+        by=by,
+    )
     for year, count in plan.targets.items():
         set_target(year=year, kim_count=count, by=by, note=DEMO_NOTE, wilayah_code=code)
     return kims

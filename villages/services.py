@@ -770,15 +770,38 @@ def record_activity(
 
 @transaction.atomic
 def record_activities(*, kim: KIM, activities: list[dict], by) -> list[KIMActivity]:
-    """Record many activities of one KIM at once (imports, the demo): the same rules as
-    ``record_activity``, checked row by row before anything is written; one query for the
-    duplicates, one bulk insert with history."""
-    kim = KIM.objects.select_related("desa").get(pk=kim.pk)
-    _check_not_voided(kim)
-    permissions.check(by, kim.desa, roles.PERM_ACTIVITY)
-    existing = set(kim.activities.values_list("occurred_on", "kind", "description"))
+    """Record many activities of one KIM at once: ``record_many_activities``."""
+    return record_many_activities([{**values, "kim": kim} for values in activities], by=by)
+
+
+@transaction.atomic
+def record_many_activities(entries: list[dict], *, by) -> list[KIMActivity]:
+    """Record many activities at once, of one KIM or of thousands (the demo of a province):
+    each entry holds ``kim`` and ``record_activity``'s ``occurred_on``, ``kind``,
+    ``description`` and ``link``. The same rules as ``record_activity``, checked entry by
+    entry before anything is written: the first refused is raised and nothing is written.
+    Per ``BULK_CHUNK`` KIM one query for them and one for the activities they have already,
+    the permission checked once per desa; one bulk insert with history."""
+    if not entries:
+        return []
+    kims = _stored_kims([entry["kim"].pk for entry in entries], lock=False)
+    existing: dict[int, set[tuple]] = defaultdict(set)
+    pks = sorted(kims)
+    for start in range(0, len(pks), BULK_CHUNK):
+        for kim_id, *key in KIMActivity.objects.filter(
+            kim_id__in=pks[start : start + BULK_CHUNK]
+        ).values_list("kim_id", "occurred_on", "kind", "description"):
+            existing[kim_id].add(tuple(key))
+    allowed: set[int] = set()
     rows = []
-    for values in activities:
+    for values in entries:
+        kim = kims.get(values["kim"].pk)
+        if kim is None:
+            raise KIM.DoesNotExist
+        _check_not_voided(kim)
+        if kim.desa_id not in allowed:
+            permissions.check(by, kim.desa, roles.PERM_ACTIVITY)
+            allowed.add(kim.desa_id)
         activity = KIMActivity(
             kim=kim,
             occurred_on=values["occurred_on"],
@@ -789,9 +812,9 @@ def record_activities(*, kim: KIM, activities: list[dict], by) -> list[KIMActivi
         )
         activity.full_clean(exclude=["kim", "recorded_by"], validate_constraints=False)
         key = (activity.occurred_on, activity.kind, activity.description)
-        if key in existing:
+        if key in existing[kim.pk]:
             raise ValidationError(_("Kegiatan yang sama sudah tercatat."))
-        existing.add(key)
+        existing[kim.pk].add(key)
         rows.append(activity)
     created = bulk_create_with_history(rows, KIMActivity, default_user=by)
     figure_cache.invalidate()  # a bulk insert sends no post_save

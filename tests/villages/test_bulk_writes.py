@@ -7,15 +7,16 @@ import datetime
 
 import pytest
 import tablib
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from villages import services
 from villages.choices import KIMLevel
 from villages.importing import kim as importer
-from villages.models import KIM, KIMStatusChange
+from villages.models import KIM, KIMActivity, KIMStatusChange
 
+from ..conftest import limit_to
 from ..factories import DesaFactory, KecamatanFactory, KIMFactory
 from .test_timeline import assert_structure_follows_the_timeline
 
@@ -226,3 +227,65 @@ def test_a_confirmed_import_is_what_the_preview_said(user, desa):
     assert KIM.objects.count() == 8
     assert importer.plan(rows, by=user).counts == importer.ImportCounts(0, 0, 8)
     assert_structure_follows_the_timeline()
+
+
+def activity_entries(kims, per_kim: int = 2, **values) -> list[dict]:
+    return [
+        {
+            "kim": kim,
+            "occurred_on": D(2024, 1 + n, 5),
+            "kind": "diskusi",
+            "description": f"Diskusi warga ke-{n}",
+            **values,
+        }
+        for kim in kims
+        for n in range(per_kim)
+    ]
+
+
+def test_record_many_activities_writes_what_one_by_one_writes(user, desa):
+    kims = [KIMFactory(desa=place, formed_on=D(2020, 1, 1)) for place in desa]
+    created = services.record_many_activities(activity_entries(kims), by=user)
+    assert len(created) == 8
+    for kim in kims:
+        assert sorted(kim.activities.values_list("occurred_on", "description")) == [
+            (D(2024, 1, 5), "Diskusi warga ke-0"),
+            (D(2024, 2, 5), "Diskusi warga ke-1"),
+        ]
+        assert all(a.history.get().history_user == user for a in kim.activities.all())
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    ["same activity again", "before formation", "voided KIM", "outside the wilayah"],
+)
+def test_record_many_activities_refuses_all_when_one_breaks_a_rule(user, desa, spoil):
+    kims = [KIMFactory(desa=place, formed_on=D(2020, 1, 1)) for place in desa]
+    entries = activity_entries(kims)
+    last = kims[-1]
+    if spoil == "same activity again":
+        entries.append(dict(entries[-1]))
+    elif spoil == "before formation":
+        entries[-1]["occurred_on"] = D(2019, 6, 1)
+    elif spoil == "voided KIM":
+        services.void_kim(kim=last, reason="Salah daftar", by=user)
+    else:
+        limit_to(user, desa[0].kecamatan.code)
+    with pytest.raises((ValidationError, PermissionDenied)):
+        services.record_many_activities(entries, by=user)
+    assert KIMActivity.objects.count() == 0
+
+
+def test_record_many_activities_costs_the_same_queries_for_2_kim_as_for_20(user, db):
+    kims = [
+        KIMFactory(desa=DesaFactory(kecamatan=KecamatanFactory()), formed_on=D(2020, 1, 1))
+        for _ in range(20)
+    ]
+
+    def cost(count: int) -> int:
+        KIMActivity.objects.all().delete()
+        entries = activity_entries(kims[:count])
+        return queries(lambda: services.record_many_activities(entries, by=user))
+
+    cost(1)  # the user's permissions, read once and cached
+    assert cost(2) == cost(20)
