@@ -5,6 +5,7 @@ admin all write through here."""
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -293,14 +294,21 @@ class KIMUpdate(NamedTuple):
     changed: dict
 
 
+def _chunks(items: list) -> Iterator[list]:
+    """``items`` in slices of ``BULK_CHUNK``: the bulk services read and update per slice (an
+    IN list of 500; SQLite holds at most 999 parameters in a statement)."""
+    for start in range(0, len(items), BULK_CHUNK):
+        yield items[start : start + BULK_CHUNK]
+
+
 def _stored_kims(pks, *, lock: bool) -> dict[int, KIM]:
     query = KIM.objects.select_related("desa__kecamatan").order_by("pk")
     if lock:
         query = query.select_for_update(of=("self",))
     pks = sorted(set(pks))
     kims = {}
-    for start in range(0, len(pks), BULK_CHUNK):
-        kims.update((kim.pk, kim) for kim in query.filter(pk__in=pks[start : start + BULK_CHUNK]))
+    for chunk in _chunks(pks):
+        kims.update((kim.pk, kim) for kim in query.filter(pk__in=chunk))
     return kims
 
 
@@ -309,10 +317,10 @@ def _first_later_changes(kims: list[KIM]) -> dict[int, datetime.date]:
     one: one query per ``BULK_CHUNK`` KIM."""
     formed_on = {kim.pk: kim.formed_on for kim in kims}
     pks, first = sorted(formed_on), {}
-    for start in range(0, len(pks), BULK_CHUNK):
-        for kim_id, effective_on in KIMStatusChange.objects.filter(
-            kim_id__in=pks[start : start + BULK_CHUNK]
-        ).values_list("kim_id", "effective_on"):
+    for chunk in _chunks(pks):
+        for kim_id, effective_on in KIMStatusChange.objects.filter(kim_id__in=chunk).values_list(
+            "kim_id", "effective_on"
+        ):
             if effective_on != formed_on[kim_id]:
                 first[kim_id] = min(effective_on, first.get(kim_id, effective_on))
     return first
@@ -423,18 +431,17 @@ def _write_changes(changed: list[KIMUpdate], now) -> None:
                 if field == "version"
                 else {field: value}
             )
-            for start in range(0, len(kims), BULK_CHUNK):
-                chunk = [kim.pk for kim in kims[start : start + BULK_CHUNK]]
-                KIM.objects.filter(pk__in=chunk).update(**values)
+            for chunk in _chunks(kims):
+                KIM.objects.filter(pk__in=[kim.pk for kim in chunk]).update(**values)
 
 
 def _opening_entries(kims: list[KIM]) -> list[int]:
     """The ids of the entries on these KIM's formation dates as stored (their timelines' opening
     entries): one query per ``BULK_CHUNK`` KIM."""
     pks, ids = [kim.pk for kim in kims], []
-    for start in range(0, len(pks), BULK_CHUNK):
+    for chunk in _chunks(pks):
         ids += KIMStatusChange.objects.filter(
-            kim_id__in=pks[start : start + BULK_CHUNK], effective_on=F("kim__formed_on")
+            kim_id__in=chunk, effective_on=F("kim__formed_on")
         ).values_list("pk", flat=True)
     return ids
 
@@ -442,10 +449,8 @@ def _opening_entries(kims: list[KIM]) -> list[int]:
 def _move_to_formation_dates(entry_ids: list[int]) -> None:
     """Set these status entries to their KIM's formation date: one UPDATE per ``BULK_CHUNK``."""
     formed_on = KIM.objects.filter(pk=OuterRef("kim_id")).values("formed_on")[:1]
-    for start in range(0, len(entry_ids), BULK_CHUNK):
-        KIMStatusChange.objects.filter(pk__in=entry_ids[start : start + BULK_CHUNK]).update(
-            effective_on=Subquery(formed_on)
-        )
+    for chunk in _chunks(entry_ids):
+        KIMStatusChange.objects.filter(pk__in=chunk).update(effective_on=Subquery(formed_on))
 
 
 @transaction.atomic
@@ -627,9 +632,9 @@ def record_status_changes(changes: list[dict], *, by, reason: str = "") -> list[
     kims = _stored_kims([change["kim"].pk for change in changes], lock=True)
     timelines: dict[int, list[tuple]] = defaultdict(list)
     pks = sorted(kims)
-    for start in range(0, len(pks), BULK_CHUNK):
+    for chunk in _chunks(pks):
         for kim_id, pk, effective_on, level, is_active in KIMStatusChange.objects.filter(
-            kim_id__in=pks[start : start + BULK_CHUNK]
+            kim_id__in=chunk
         ).values_list("kim_id", "pk", "effective_on", "level", "is_active"):
             timelines[kim_id].append((effective_on, pk, level, is_active))
     rows, writes_by_note = [], defaultdict(list)
@@ -787,10 +792,10 @@ def record_many_activities(entries: list[dict], *, by) -> list[KIMActivity]:
     kims = _stored_kims([entry["kim"].pk for entry in entries], lock=False)
     existing: dict[int, set[tuple]] = defaultdict(set)
     pks = sorted(kims)
-    for start in range(0, len(pks), BULK_CHUNK):
-        for kim_id, *key in KIMActivity.objects.filter(
-            kim_id__in=pks[start : start + BULK_CHUNK]
-        ).values_list("kim_id", "occurred_on", "kind", "description"):
+    for chunk in _chunks(pks):
+        for kim_id, *key in KIMActivity.objects.filter(kim_id__in=chunk).values_list(
+            "kim_id", "occurred_on", "kind", "description"
+        ):
             existing[kim_id].add(tuple(key))
     allowed: set[int] = set()
     rows = []
